@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "base/files.h"
+#include "base/status.h"
+
+namespace base {
+namespace {
+
+StatusOr<int> Half(int x) {
+  if (x % 2) return Status::InvalidArgument(std::to_string(x) + " is odd");
+  return x / 2;
+}
+
+TEST(StatusTest, CarriesCodeAndMessage) {
+  StatusOr<int> ok = Half(4);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 2);
+  StatusOr<int> bad = Half(3);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(bad.status().WithContext("input.txt").ToString(), "InvalidArgument: input.txt: 3 is odd");
+}
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("edgeface-files-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    ASSERT_TRUE(MakeDirs(dir_.string()).ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FilesTest, AtomicWriteReplacesWholeFileAndLeavesNoTemporary) {
+  std::string path = (dir_ / "a.bin").string();
+  ASSERT_TRUE(WriteFileAtomic(path, "first").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "second, longer").ok());
+  StatusOr<std::string> got = ReadFile(path);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "second, longer");
+  int entries = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(FilesTest, ReadFileNamesMissingAndOversizedFiles) {
+  StatusOr<std::string> missing = ReadFile((dir_ / "nope").string());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  std::string path = (dir_ / "big").string();
+  ASSERT_TRUE(WriteFileAtomic(path, std::string(100, 'x')).ok());
+  StatusOr<std::string> big = ReadFile(path, 10);
+  EXPECT_EQ(big.status().code(), Status::Code::kResourceExhausted);
+}
+
+TEST_F(FilesTest, AtomicWriteIntoMissingDirectoryFailsCleanly) {
+  Status s = WriteFileAtomic((dir_ / "no" / "such" / "x").string(), "data");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("no/such"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace base

@@ -1,0 +1,42 @@
+// build/bin/edgeface: one binary, one subcommand per job (DESIGN.md §4).
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+
+#include "cli/commands.h"
+
+namespace cli {
+// Declarations of the subcommands, one line each (implemented in src/cli/<name>.cc).
+}  // namespace cli
+
+namespace {
+
+// One row per subcommand, in the order `edgeface --help` lists them.
+const cli::Command kCommands[] = {
+    {nullptr, nullptr, nullptr},  // keeps the array non-empty; skipped below
+};
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out,
+               "edgeface: real-time face recognition on camera devices with a serverless backend\n\n"
+               "usage: edgeface COMMAND [OPTIONS]   (edgeface COMMAND --help for each)\n\ncommands:\n");
+  for (const cli::Command& c : kCommands) {
+    if (c.name) std::fprintf(out, "  %-11s %s\n", c.name, c.summary);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const cli::Command& c : kCommands) {
+    if (c.name && !std::strcmp(c.name, argv[1])) return c.run(argc - 1, argv + 1);
+  }
+  std::fprintf(stderr, "edgeface: unknown command '%s'\n\n", argv[1]);
+  PrintUsage(stderr);
+  return 2;
+}
