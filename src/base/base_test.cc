@@ -63,3 +63,39 @@ TEST_F(FilesTest, AtomicWriteIntoMissingDirectoryFailsCleanly) {
 
 }  // namespace
 }  // namespace base
+
+#include "base/sqlite.h"
+
+namespace base {
+namespace {
+
+TEST_F(FilesTest, SqliteTransactionRollsBackUnlessCommitted) {
+  StatusOr<Db> db = Db::Open((dir_ / "t.db").string());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(db->Exec("CREATE TABLE kv(k TEXT PRIMARY KEY, v BLOB)").ok());
+  {
+    Transaction tx(*db);
+    auto ins = db->Prepare("INSERT INTO kv VALUES(?, ?)");
+    ASSERT_TRUE(ins.ok());
+    ASSERT_TRUE(ins->Bind(1, std::string_view("a")).BindBlob(2, std::string_view("\0x", 2)).Run().ok());
+    // no Commit: the destructor rolls back
+  }
+  {
+    Transaction tx(*db);
+    auto ins = db->Prepare("INSERT INTO kv VALUES(?, ?)");
+    ASSERT_TRUE(ins->Bind(1, std::string_view("b")).BindBlob(2, std::string_view("\0y", 2)).Run().ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  auto sel = db->Prepare("SELECT k, v FROM kv");
+  ASSERT_TRUE(sel.ok());
+  std::vector<std::string> keys;
+  while (*sel->Step()) {
+    keys.emplace_back(sel->Text(0));
+    EXPECT_EQ(sel->Blob(1), std::string_view("\0y", 2));
+  }
+  EXPECT_EQ(keys, std::vector<std::string>{"b"});
+  EXPECT_FALSE(db->Prepare("SELEC nonsense").ok());
+}
+
+}  // namespace
+}  // namespace base
