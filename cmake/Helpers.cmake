@@ -28,3 +28,22 @@ function(edgeface_fuzzer name)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   target_link_libraries(${name} PRIVATE ${F_LIBS})
 endfunction()
+
+# edgeface_pytest(NAME FILE [TIMEOUT s]): a Python unittest file run by Debian's /usr/bin/python3
+# (with boto3 1.26 and /usr/bin/aws beside it), for tests where a real AWS client is the point.
+# PYTHONPATH holds src/cloud/testing, where the harness that starts a real `edgeface cloud` lives.
+function(edgeface_pytest name file)
+  cmake_parse_arguments(P "" "TIMEOUT" "LABELS" ${ARGN})
+  if(NOT EDGEFACE_TESTS)
+    return()
+  endif()
+  if(NOT P_TIMEOUT)
+    set(P_TIMEOUT 600)
+  endif()
+  get_filename_component(abs ${file} ABSOLUTE)
+  get_filename_component(dir ${abs} DIRECTORY)
+  get_filename_component(mod ${abs} NAME_WE)
+  add_test(NAME ${name} COMMAND /usr/bin/python3 -m unittest -v ${mod} WORKING_DIRECTORY ${dir})
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${P_TIMEOUT} LABELS "${P_LABELS}"
+    ENVIRONMENT "EDGEFACE_BIN=${CMAKE_BINARY_DIR}/bin/edgeface;EDGEFACE_ROOT=${CMAKE_SOURCE_DIR};PYTHONPATH=${CMAKE_SOURCE_DIR}/src/cloud/testing;AWS_PAGER=;AWS_EC2_METADATA_DISABLED=true;PYTHONDONTWRITEBYTECODE=1")
+endfunction()
