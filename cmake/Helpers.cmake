@@ -27,6 +27,8 @@ function(edgeface_fuzzer name)
   add_executable(${name} ${F_SOURCES})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   target_link_libraries(${name} PRIVATE ${F_LIBS})
+  # tools/fuzz.sh reads this list to know what to build and run.
+  file(APPEND ${CMAKE_BINARY_DIR}/fuzzers.txt "${name}\n")
 endfunction()
 
 # edgeface_pytest(NAME FILE [TIMEOUT s]): a Python unittest file run by Debian's /usr/bin/python3
