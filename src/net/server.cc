@@ -1,0 +1,273 @@
+// The listener accepts; each Session reads, parses, dispatches and writes (Beast's async server
+// example is the model: one strand per connection, the handler a plain function).
+#include "net/server.h"
+
+#include <fcntl.h>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "net/file_range_body.h"
+
+namespace net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool HeaderContainsToken(std::string_view value, std::string_view token) {
+  // "100-continue" compared case-insensitively, ignoring surrounding spaces.
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return http::EqualsIgnoreCase(value, token);
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const ServerOptions& options, const http::Handler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser_->body_limit(options_.max_body_bytes);
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return FailRead(ec);
+    auto expect = parser_->get()[bhttp::field::expect];
+    if (!expect.empty() && HeaderContainsToken(expect, "100-continue") && !parser_->is_done()) {
+      stream_.expires_after(options_.write_timeout);
+      asio::async_write(stream_, asio::buffer(kContinue, sizeof(kContinue) - 1),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (ec) return self->Close();
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  // Reads the body piecewise so the timeout bounds each step of progress, not the whole upload.
+  void ReadBody() {
+    if (parser_->is_done()) return Dispatch();
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->FailRead(ec);
+                             self->ReadBody();
+                           });
+  }
+
+  void FailRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == bhttp::error::partial_message) {
+      return Close();  // the client went away or stalled: nobody to answer
+    }
+    if (ec == bhttp::error::body_limit) return SendError(413, "request body exceeds the limit");
+    if (ec == bhttp::error::header_limit) return SendError(431, "request header block exceeds the limit");
+    return SendError(400, "malformed HTTP request: " + ec.message());
+  }
+
+  void SendError(int status, std::string message) {
+    http::Response r;
+    r.status = status;
+    r.headers.Set("Content-Type", "text/plain");
+    r.body = std::move(message) + "\n";
+    keep_alive_ = false;
+    head_ = false;
+    Write(std::move(r));
+  }
+
+  void Dispatch() {
+    auto& msg = parser_->get();
+    http::Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    for (const auto& field : msg) req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    req.body = std::move(msg.body());
+    req.remote_addr = remote_;
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    head_ = msg.method() == bhttp::verb::head;
+    if (!req.ParseTarget()) return SendError(400, "malformed percent-encoding in the request target");
+
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    http::Reply reply = [self = shared_from_this(), once](http::Response response) {
+      if (once->exchange(true)) return;  // a second reply is a caller bug; the first one won
+      auto boxed = std::make_shared<http::Response>(std::move(response));
+      asio::post(self->stream_.get_executor(), [self, boxed] { self->Write(std::move(*boxed)); });
+    };
+    try {
+      handler_(std::move(req), reply);
+    } catch (const std::exception& e) {
+      http::Response r;
+      r.status = 500;
+      r.body = std::string("internal error: ") + e.what() + "\n";
+      reply(std::move(r));
+    }
+  }
+
+  template <class Message>
+  void FillHeader(Message& msg, const http::Response& r) {
+    msg.version(version_ ? version_ : 11);
+    msg.result(static_cast<unsigned>(r.status));
+    msg.reason(std::string(http::ReasonPhrase(r.status)));
+    for (const auto& [name, value] : r.headers.fields()) msg.insert(name, value);
+    msg.keep_alive(keep_alive_);
+  }
+
+  void Write(http::Response r) {
+    if (!r.file_path.empty()) return WriteFile(std::move(r));
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
+    FillHeader(*msg, r);
+    bool has_length = r.headers.Has("Content-Length");
+    msg->body() = std::move(r.body);
+    // A HEAD answer carries the length of the GET body it describes; do not overwrite it.
+    if (!(head_ && has_length)) msg->prepare_payload();
+    Send(msg);
+  }
+
+  void WriteFile(http::Response r) {
+    auto msg = std::make_shared<bhttp::response<FileRangeBody>>();
+    FillHeader(*msg, r);
+    int fd = ::open(r.file_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      http::Response err;
+      err.status = 500;
+      err.body = "cannot open the stored file\n";
+      return Write(std::move(err));
+    }
+    msg->body().fd = fd;
+    msg->body().offset = r.file_offset;
+    msg->body().length = r.file_length;
+    msg->content_length(r.file_length);
+    Send(msg);
+  }
+
+  template <class Message>
+  void Send(std::shared_ptr<Message> msg) {
+    // Large bodies get time proportional to their size (at least 1 MB/s) on top of the base.
+    uint64_t bytes = msg->payload_size().value_or(0);
+    stream_.expires_after(options_.write_timeout + std::chrono::milliseconds(bytes / 1000));
+    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const ServerOptions& options_;
+  const http::Handler& handler_;
+  std::string remote_;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, http::Handler h)
+      : options(std::move(o)), handler(std::move(h)), acceptor(asio::make_strand(ioc)) {}
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), options, handler)->Run();
+      Accept();  // a failed accept (EMFILE) must not stop the server
+    });
+  }
+
+  ServerOptions options;
+  http::Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool running = false;
+};
+
+Server::Server(ServerOptions options, http::Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() { Stop(); }
+
+uint16_t Server::port() const { return impl_->port; }
+
+base::Status Server::Start() {
+  Impl& s = *impl_;
+  if (s.running) return base::Status::FailedPrecondition("server already started");
+  beast::error_code ec;
+  auto address = asio::ip::make_address(s.options.host, ec);
+  if (ec) return base::Status::InvalidArgument("bad listen address '" + s.options.host + "': " + ec.message());
+  tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    s.acceptor.close();
+    return base::Status::IoError("cannot listen on " + s.options.host + ":" +
+                                 std::to_string(s.options.port) + ": " + ec.message());
+  }
+  s.port = s.acceptor.local_endpoint().port();
+  s.Accept();
+  int n = s.options.io_threads > 0 ? s.options.io_threads : 1;
+  for (int i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  s.running = true;
+  return base::Status::Ok();
+}
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (!s.running) return;
+  s.running = false;
+  asio::post(s.acceptor.get_executor(), [&s] {
+    beast::error_code ec;
+    s.acceptor.close(ec);
+  });
+  s.ioc.stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+}
+
+}  // namespace net
