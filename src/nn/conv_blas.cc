@@ -30,8 +30,8 @@ namespace {
 
 class BlasConvOp : public ConvOp {
  public:
-  BlasConvOp(FoldedConv c, int in_rows, int in_cols, bool relu)
-      : c_(std::move(c)), in_rows_(in_rows), in_cols_(in_cols), relu_(relu) {
+  BlasConvOp(FoldedConv c, int in_rows, int in_cols, bool relu, bool accumulate)
+      : c_(std::move(c)), in_rows_(in_rows), in_cols_(in_cols), relu_(relu), accumulate_(accumulate) {
     out_rows_ = (in_rows + 2 * c_.pad - c_.kernel) / c_.stride + 1;
     out_cols_ = (in_cols + 2 * c_.pad - c_.kernel) / c_.stride + 1;
     // The descriptor budget is per core: callers parallelise across faces, not inside a conv.
@@ -39,7 +39,7 @@ class BlasConvOp : public ConvOp {
     (void)once;
   }
 
-  void Run(const float* in, int n, float* out, bool accumulate) const override {
+  void Run(const float* in, int n, float* out) const override {
     const int k_len = c_.kernel * c_.kernel * c_.in;
     const int pixels = out_rows_ * out_cols_;
     thread_local std::vector<float> cols;
@@ -64,7 +64,7 @@ class BlasConvOp : public ConvOp {
     }
     const int m = n * pixels;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, c_.out, k_len, 1.0f, cols.data(), k_len,
-                c_.weights.data(), c_.out, accumulate ? 1.0f : 0.0f, out, c_.out);
+                c_.weights.data(), c_.out, accumulate_ ? 1.0f : 0.0f, out, c_.out);
     const float* b = c_.bias.data();
     for (int p = 0; p < m; ++p) {
       float* o = out + size_t(p) * c_.out;
@@ -79,20 +79,20 @@ class BlasConvOp : public ConvOp {
  private:
   FoldedConv c_;
   int in_rows_, in_cols_;
-  bool relu_;
+  bool relu_, accumulate_;
 };
 
 }  // namespace
 
-std::unique_ptr<ConvOp> MakeBlasConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu) {
-  return std::make_unique<BlasConvOp>(std::move(conv), in_rows, in_cols, relu);
+std::unique_ptr<ConvOp> MakeBlasConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu, bool accumulate) {
+  return std::make_unique<BlasConvOp>(std::move(conv), in_rows, in_cols, relu, accumulate);
 }
 
 base::StatusOr<std::unique_ptr<ConvOp>> MakeConvOp(Backend backend, const ConvParams& p, int in_rows,
-                                                   int in_cols, bool relu) {
+                                                   int in_cols, bool relu, bool accumulate) {
   switch (backend) {
-    case Backend::kBlas: return MakeBlasConvOp(Fold(p), in_rows, in_cols, relu);
-    case Backend::kDnnl: return MakeDnnlConvOp(Fold(p), in_rows, in_cols, relu);
+    case Backend::kBlas: return MakeBlasConvOp(Fold(p), in_rows, in_cols, relu, accumulate);
+    case Backend::kDnnl: return MakeDnnlConvOp(Fold(p), in_rows, in_cols, relu, accumulate);
     case Backend::kReference: break;
   }
   return base::Status::InvalidArgument("no ConvOp for backend " + std::string(BackendName(backend)));

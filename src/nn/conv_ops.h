@@ -19,7 +19,8 @@ struct FoldedConv {
 };
 FoldedConv Fold(const ConvParams& p);
 
-std::unique_ptr<ConvOp> MakeBlasConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu);
-base::StatusOr<std::unique_ptr<ConvOp>> MakeDnnlConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu);
+std::unique_ptr<ConvOp> MakeBlasConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu, bool accumulate);
+base::StatusOr<std::unique_ptr<ConvOp>> MakeDnnlConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu,
+                                                       bool accumulate);
 
 }  // namespace nn

@@ -119,8 +119,8 @@ base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params
     net->params_ = &params;
     return net;
   }
-  auto make = [&](const ConvParams& p, int rows, int cols, bool relu, std::unique_ptr<ConvOp>* op) {
-    base::StatusOr<std::unique_ptr<ConvOp>> made = MakeConvOp(backend, p, rows, cols, relu);
+  auto make = [&](const ConvParams& p, int rows, int cols, bool relu, bool accumulate, std::unique_ptr<ConvOp>* op) {
+    base::StatusOr<std::unique_ptr<ConvOp>> made = MakeConvOp(backend, p, rows, cols, relu, accumulate);
     if (!made.ok()) return made.status();
     *op = std::move(*made);
     return base::Status::Ok();
@@ -130,7 +130,7 @@ base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params
   stem.stem = true;
   stem.in_rows = stem.in_cols = kChipSize;
   stem.in_ch = 3;
-  EF_RETURN_IF_ERROR(make(params.stem, kChipSize, kChipSize, true, &stem.conv1));
+  EF_RETURN_IF_ERROR(make(params.stem, kChipSize, kChipSize, true, false, &stem.conv1));
   max_act = std::max(max_act, size_t(stem.conv1->out_rows()) * stem.conv1->out_cols() * params.stem.out);
   stem.out_rows = (stem.conv1->out_rows() - format::kMaxPoolKernel) / format::kMaxPoolStride + 1;
   stem.out_cols = (stem.conv1->out_cols() - format::kMaxPoolKernel) / format::kMaxPoolStride + 1;
@@ -143,10 +143,10 @@ base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params
     s.in_rows = rows;
     s.in_cols = cols;
     s.in_ch = ch;
-    EF_RETURN_IF_ERROR(make(b.conv1, rows, cols, true, &s.conv1));
+    EF_RETURN_IF_ERROR(make(b.conv1, rows, cols, true, false, &s.conv1));
     // A plain block adds its input inside conv2 (accumulate) and applies relu there; a down block
     // adds the pooled input afterwards, in AvgPoolAddRelu.
-    EF_RETURN_IF_ERROR(make(b.conv2, s.conv1->out_rows(), s.conv1->out_cols(), !b.down, &s.conv2));
+    EF_RETURN_IF_ERROR(make(b.conv2, s.conv1->out_rows(), s.conv1->out_cols(), !b.down, !b.down, &s.conv2));
     s.out_ch = b.conv2.out;
     s.mid_ch = b.conv2.out;
     if (b.down) {
@@ -198,16 +198,16 @@ void FastNet::ForwardChunk(const uint8_t* chips_rgb, int n, Descriptor* out) con
 
   NormalizeChips(chips_rgb, n, x);
   const Stage& stem = stages_[0];
-  stem.conv1->Run(x, n, y, false);
+  stem.conv1->Run(x, n, y);
   MaxPoolNhwc(y, n, stem.conv1->out_rows(), stem.conv1->out_cols(), stem.out_ch, format::kMaxPoolKernel,
               format::kMaxPoolStride, x);
   for (size_t s = 1; s < stages_.size(); ++s) {
     const Stage& st = stages_[s];
-    st.conv1->Run(x, n, y, false);
+    st.conv1->Run(x, n, y);
     if (!st.down) {
-      st.conv2->Run(y, n, x, /*accumulate=*/true);  // x = relu(conv2(y) + x), in place
+      st.conv2->Run(y, n, x);  // x = relu(conv2(y) + x), in place
     } else {
-      st.conv2->Run(y, n, z, false);
+      st.conv2->Run(y, n, z);
       AvgPoolAddRelu(x, st.in_rows, st.in_cols, st.in_ch, z, st.conv2->out_rows(), st.conv2->out_cols(),
                      st.mid_ch, n, y);
       std::swap(x, y);

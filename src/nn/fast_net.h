@@ -31,9 +31,9 @@ class ConvOp {
  public:
   virtual ~ConvOp() = default;
   // in: n images of in_rows x in_cols x p.in; out: n images of out_rows() x out_cols() x p.out.
-  // out = conv(in) + bias (+ out, when accumulate: the residual already stored there), then
-  // max(0, .) when the op was made with relu. Thread-safe; per-thread scratch is internal.
-  virtual void Run(const float* in, int n, float* out, bool accumulate) const = 0;
+  // out = conv(in) + bias (+ out, when made with accumulate: the residual already stored there),
+  // then max(0, .) when made with relu. Thread-safe; per-thread scratch is internal.
+  virtual void Run(const float* in, int n, float* out) const = 0;
   int out_rows() const { return out_rows_; }
   int out_cols() const { return out_cols_; }
 
@@ -43,7 +43,7 @@ class ConvOp {
 
 // Makes a ConvOp for `backend` (kBlas or kDnnl) from unfolded params.
 base::StatusOr<std::unique_ptr<ConvOp>> MakeConvOp(Backend backend, const ConvParams& p, int in_rows,
-                                                   int in_cols, bool relu);
+                                                   int in_cols, bool relu, bool accumulate);
 
 // Small NHWC layers of the fast path (n images each). Shapes as in reference.h.
 void NormalizeChips(const uint8_t* chips_rgb, int n, float* out);
