@@ -1,0 +1,62 @@
+// FaceDetector: dlib's HOG frontal face detector (the default of face_recognition), with the
+// image scaled before scanning.
+//
+// The detector's window is 80x80 pixels: it finds faces of roughly 80 px and larger in the image
+// it scans. face_recognition's `upsample` N scans the image enlarged 2^N times (dlib pyramid_up),
+// so faces down to 80/2^N px are found, at 4^N times the cost. `max_scan_pixels` caps that cost
+// for large frames: when the enlarged image would have more pixels, the image is scanned at the
+// largest scale that fits instead (possibly below 1: a downscaled copy). Boxes always come back
+// in the coordinates of the image passed in, so landmarks and chips are taken from full
+// resolution.
+//
+// Thread-safety: Detect is const and safe from many threads at once (dlib's detector keeps
+// scratch state, so each concurrent call borrows its own copy from a small pool).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "media/image.h"
+
+namespace face {
+
+// A face box in image pixels, dlib's convention: right and bottom are inclusive; may extend past
+// the image edge for faces at the border.
+struct Box {
+  long left = 0, top = 0, right = 0, bottom = 0;
+  long width() const { return right - left + 1; }
+  long height() const { return bottom - top + 1; }
+};
+
+struct Detection {
+  Box box;
+  double score = 0;  // the detector's confidence; higher is surer, 0 is its default threshold
+};
+
+struct DetectOptions {
+  int upsample = 1;  // face_recognition's number_of_times_to_upsample
+  // If > 0, scan at most this many pixels (the image is scaled down as needed). 0: no cap,
+  // exactly face_recognition's behaviour.
+  long max_scan_pixels = 0;
+  double adjust_threshold = 0;  // added to the detector's threshold; negative finds more
+};
+
+// The factor the image is scaled by before scanning (2^upsample, capped by max_scan_pixels).
+double ScanScale(int width, int height, const DetectOptions& options);
+
+class FaceDetector {
+ public:
+  FaceDetector();  // builds dlib's detector (its filters are compiled into libdlib)
+  ~FaceDetector();
+  FaceDetector(const FaceDetector&) = delete;
+  FaceDetector& operator=(const FaceDetector&) = delete;
+
+  // Faces in `img`, highest score first.
+  std::vector<Detection> Detect(const media::RgbImage& img, const DetectOptions& options) const;
+
+ private:
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace face
