@@ -19,8 +19,9 @@ FoldedConv Fold(const ConvParams& p) {
   f.out = p.out;
   f.stride = p.stride;
   f.pad = p.pad;
-  f.weights = p.filters;
-  for (size_t i = 0; i < f.weights.size(); ++i) f.weights[i] *= p.scale[i % p.out];
+  f.weights.resize(p.filters.size());
+  for (size_t row = 0; row < p.filters.size(); row += p.out)
+    for (int o = 0; o < p.out; ++o) f.weights[row + o] = p.filters[row + o] * p.scale[o];
   f.bias.resize(p.out);
   for (int o = 0; o < p.out; ++o) f.bias[o] = p.bias[o] * p.scale[o] + p.shift[o];
   return f;

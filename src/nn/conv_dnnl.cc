@@ -1,7 +1,7 @@
 // oneDNN convolutions: forward inference, NHWC activations (our layout, so no reorders between
 // layers), weights reordered once at load time into whatever the JIT kernel chosen for this CPU
 // wants, bias and relu (and, for residual blocks, the sum with the block's input) fused as
-// post-ops. One primitive per batch size the FastNet uses (1 and kFastBatch).
+// post-ops.
 //
 // Threads: a primitive is immutable and may execute on several threads at once. Each thread
 // keeps its own stream, memory objects and scratchpad (scratchpad_mode::user), found by op id.
@@ -13,6 +13,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <unordered_map>
 
 extern "C" {
@@ -35,6 +37,54 @@ const dnnl::engine& Engine() {
   return engine;
 }
 
+// Sets the calling thread's OpenMP team size for a scope (oneDNN's parallel regions follow it).
+class OneOmpThread {
+ public:
+  OneOmpThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneOmpThread() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+// A convolution primitive for one shape and fusion. Making one (oneDNN picks and JIT-compiles a
+// kernel) costs milliseconds, and the network has 29 convolutions of only 15 kinds, so they are
+// made once per process and shared: a primitive holds no weights and executes on many threads.
+struct Kernel {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+};
+
+std::shared_ptr<const Kernel> GetKernel(const FoldedConv& c, int in_rows, int in_cols, int out_rows, int out_cols,
+                                        bool relu, bool accumulate) {
+  static std::mutex mu;
+  static std::map<std::vector<int>, std::shared_ptr<const Kernel>> kernels;
+  const std::vector<int> key = {c.kernel, c.in, c.out, c.stride, c.pad, in_rows, in_cols, relu, accumulate};
+  std::lock_guard<std::mutex> lock(mu);
+  std::shared_ptr<const Kernel>& k = kernels[key];
+  if (k) return k;
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  dnnl::post_ops post;
+  if (accumulate) post.append_sum(1.0f);
+  if (relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(post);
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::memory::desc src_md({1, c.in, in_rows, in_cols}, dt::f32, tag::nhwc);
+  const dnnl::memory::desc dst_md({1, c.out, out_rows, out_cols}, dt::f32, tag::nhwc);
+  const dnnl::memory::desc any_weights_md({c.out, c.in, c.kernel, c.kernel}, dt::f32, tag::any);
+  const dnnl::memory::desc bias_md({c.out}, dt::f32, tag::a);
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                       src_md, any_weights_md, bias_md, dst_md, {c.stride, c.stride},
+                                       {c.pad, c.pad}, {c.pad, c.pad});
+  auto made = std::make_shared<Kernel>();
+  made->pd = dnnl::convolution_forward::primitive_desc(desc, attr, Engine());
+  made->prim = dnnl::convolution_forward(made->pd);
+  k = made;
+  return k;
+}
+
 std::atomic<uint64_t> next_op_id{1};
 
 class DnnlConvOp : public ConvOp {
@@ -44,68 +94,44 @@ class DnnlConvOp : public ConvOp {
     std::unique_ptr<DnnlConvOp> op(new DnnlConvOp());
     op->out_rows_ = (in_rows + 2 * c.pad - c.kernel) / c.stride + 1;
     op->out_cols_ = (in_cols + 2 * c.pad - c.kernel) / c.stride + 1;
+    op->in_floats_ = size_t(in_rows) * in_cols * c.in;
+    op->out_floats_ = size_t(op->out_rows_) * op->out_cols_ * c.out;
+    OneOmpThread one_thread;
     try {
+      op->kernel_ = GetKernel(c, in_rows, in_cols, op->out_rows_, op->out_cols_, relu, accumulate);
       using dt = dnnl::memory::data_type;
       using tag = dnnl::memory::format_tag;
-      const dnnl::memory::desc user_weights_md({c.out, c.in, c.kernel, c.kernel}, dt::f32, tag::hwio);
-      const dnnl::memory::desc bias_md({c.out}, dt::f32, tag::a);
-      dnnl::memory user_weights(user_weights_md, Engine(), const_cast<float*>(c.weights.data()));
-      op->bias_ = dnnl::memory(bias_md, Engine());
-      std::copy(c.bias.begin(), c.bias.end(), static_cast<float*>(op->bias_.get_data_handle()));
-      dnnl::post_ops post;
-      if (accumulate) post.append_sum(1.0f);
-      if (relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      dnnl::primitive_attr attr;
-      attr.set_post_ops(post);
-      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      dnnl::memory user_weights({{c.out, c.in, c.kernel, c.kernel}, dt::f32, tag::hwio}, Engine(),
+                                const_cast<float*>(c.weights.data()));
+      op->weights_ = dnnl::memory(op->kernel_->pd.weights_desc(), Engine());
       dnnl::stream stream(Engine());
-      for (int b = 0; b < 2; ++b) {
-        const int n = b == 0 ? 1 : kFastBatch;
-        const dnnl::memory::desc src_md({n, c.in, in_rows, in_cols}, dt::f32, tag::nhwc);
-        const dnnl::memory::desc dst_md({n, c.out, op->out_rows_, op->out_cols_}, dt::f32, tag::nhwc);
-        const dnnl::memory::desc any_weights_md({c.out, c.in, c.kernel, c.kernel}, dt::f32, tag::any);
-        dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                             src_md, any_weights_md, bias_md, dst_md, {c.stride, c.stride},
-                                             {c.pad, c.pad}, {c.pad, c.pad});
-        Variant& v = op->variants_[b];
-        v.pd = dnnl::convolution_forward::primitive_desc(desc, attr, Engine());
-        v.prim = dnnl::convolution_forward(v.pd);
-        v.weights = dnnl::memory(v.pd.weights_desc(), Engine());
-        dnnl::reorder(user_weights, v.weights).execute(stream, user_weights, v.weights);
-        v.impl = v.pd.impl_info_str();
-      }
+      dnnl::reorder(user_weights, op->weights_).execute(stream, user_weights, op->weights_);
       stream.wait();
+      op->bias_ = dnnl::memory({{c.out}, dt::f32, tag::a}, Engine());
+      std::copy(c.bias.begin(), c.bias.end(), static_cast<float*>(op->bias_.get_data_handle()));
     } catch (const dnnl::error& e) {
       return base::Status::Internal(std::string("oneDNN convolution: ") + e.what());
     }
     return std::unique_ptr<ConvOp>(std::move(op));
   }
 
+  // One image per execution: batching gained under 6% with oneDNN here and would double the
+  // kernels to make at load time (docs/nn.md).
   void Run(const float* in, int n, float* out) const override {
-    const int b = n == 1 ? 0 : 1;
-    const Variant& v = variants_[b];
-    PerThread& t = ThreadState(b, v);
-    t.src.set_data_handle(const_cast<float*>(in));
-    t.dst.set_data_handle(out);
-    dnnl_exec_arg_t args[] = {
-        {DNNL_ARG_SRC, t.src.get()},         {DNNL_ARG_WEIGHTS, v.weights.get()}, {DNNL_ARG_BIAS, bias_.get()},
-        {DNNL_ARG_DST, t.dst.get()},         {DNNL_ARG_SCRATCHPAD, t.scratch.get()},
-    };
-    const int saved_threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    dnnl_primitive_execute(v.prim.get(), Stream().get(), sizeof args / sizeof args[0], args);
-    omp_set_num_threads(saved_threads);
+    PerThread& t = ThreadState();
+    OneOmpThread one_thread;
+    for (int img = 0; img < n; ++img) {
+      t.src.set_data_handle(const_cast<float*>(in + img * in_floats_));
+      t.dst.set_data_handle(out + img * out_floats_);
+      dnnl_exec_arg_t args[] = {
+          {DNNL_ARG_SRC, t.src.get()}, {DNNL_ARG_WEIGHTS, weights_.get()}, {DNNL_ARG_BIAS, bias_.get()},
+          {DNNL_ARG_DST, t.dst.get()}, {DNNL_ARG_SCRATCHPAD, t.scratch.get()},
+      };
+      dnnl_primitive_execute(kernel_->prim.get(), Stream().get(), sizeof args / sizeof args[0], args);
+    }
   }
 
-  const std::string& impl_name() const { return variants_[0].impl; }
-
  private:
-  struct Variant {
-    dnnl::convolution_forward::primitive_desc pd;
-    dnnl::convolution_forward prim;
-    dnnl::memory weights;
-    std::string impl;
-  };
   struct PerThread {
     dnnl::memory src, dst, scratch;
     std::vector<uint8_t> scratch_bytes;
@@ -118,22 +144,25 @@ class DnnlConvOp : public ConvOp {
     return stream;
   }
 
-  // This thread's memory objects for variant b (made on the thread's first call).
-  PerThread& ThreadState(int b, const Variant& v) const {
+  // This thread's memory objects for this op (made on the thread's first call; keyed by a
+  // process-unique id, so an op made later at the same address never sees stale ones).
+  PerThread& ThreadState() const {
     thread_local std::unordered_map<uint64_t, PerThread> states;
-    PerThread& t = states[id_ * 2 + b];
+    PerThread& t = states[id_];
     if (!t.src) {
-      t.src = dnnl::memory(v.pd.src_desc(), Engine(), DNNL_MEMORY_NONE);
-      t.dst = dnnl::memory(v.pd.dst_desc(), Engine(), DNNL_MEMORY_NONE);
-      t.scratch_bytes.resize(std::max<size_t>(v.pd.scratchpad_desc().get_size(), 1));
-      t.scratch = dnnl::memory(v.pd.scratchpad_desc(), Engine(), t.scratch_bytes.data());
+      const auto& pd = kernel_->pd;
+      t.src = dnnl::memory(pd.src_desc(), Engine(), DNNL_MEMORY_NONE);
+      t.dst = dnnl::memory(pd.dst_desc(), Engine(), DNNL_MEMORY_NONE);
+      t.scratch_bytes.resize(std::max<size_t>(pd.scratchpad_desc().get_size(), 1));
+      t.scratch = dnnl::memory(pd.scratchpad_desc(), Engine(), t.scratch_bytes.data());
     }
     return t;
   }
 
   uint64_t id_;
-  Variant variants_[2];
-  dnnl::memory bias_;
+  size_t in_floats_ = 0, out_floats_ = 0;
+  std::shared_ptr<const Kernel> kernel_;
+  dnnl::memory weights_, bias_;
 };
 
 }  // namespace

@@ -115,6 +115,7 @@ base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params
   }
   std::unique_ptr<FastNet> net(new FastNet());
   net->backend_ = backend;
+  net->batch_ = backend == Backend::kBlas ? kFastBatch : 1;
   if (backend == Backend::kReference) {
     net->params_ = &params;
     return net;
@@ -182,7 +183,7 @@ void FastNet::Forward(const uint8_t* chips_rgb, int n, Descriptor* out) const {
   }
   const size_t chip_bytes = size_t(kChipSize) * kChipSize * 3;
   int i = 0;
-  for (; i + kFastBatch <= n; i += kFastBatch) ForwardChunk(chips_rgb + i * chip_bytes, kFastBatch, out + i);
+  for (; i + batch_ <= n; i += batch_) ForwardChunk(chips_rgb + i * chip_bytes, batch_, out + i);
   for (; i < n; ++i) ForwardChunk(chips_rgb + i * chip_bytes, 1, out + i);
 }
 

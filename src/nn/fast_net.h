@@ -22,15 +22,16 @@ std::string_view BackendName(Backend b);
 bool BackendAvailable(Backend b);  // kDnnl only when built with oneDNN
 Backend DefaultBackend();
 
-// FastNet runs chunks of this many chips through each layer together (the last layers are small
-// and batching them reuses their weights from cache); a ConvOp sees n == 1 or n == kFastBatch.
+// With kBlas, FastNet runs chunks of this many chips through each layer together (the last
+// layers are small, and one sgemm over several images reuses their weights from cache). With
+// kDnnl it runs one chip at a time (batching gained under 6%; docs/nn.md).
 inline constexpr int kFastBatch = 4;
 
 // One convolution with its affine folded in, on a fixed input size, n images at a time.
 class ConvOp {
  public:
   virtual ~ConvOp() = default;
-  // in: n images of in_rows x in_cols x p.in; out: n images of out_rows() x out_cols() x p.out.
+  // in: n >= 1 images of in_rows x in_cols x p.in; out: n images of out_rows() x out_cols() x p.out.
   // out = conv(in) + bias (+ out, when made with accumulate: the residual already stored there),
   // then max(0, .) when made with relu. Thread-safe; per-thread scratch is internal.
   virtual void Run(const float* in, int n, float* out) const = 0;
@@ -67,6 +68,7 @@ class FastNet {
   FastNet() = default;
   void ForwardChunk(const uint8_t* chips_rgb, int n, Descriptor* out) const;
   Backend backend_ = Backend::kReference;
+  int batch_ = 1;  // chips per ForwardChunk
   const NetParams* params_ = nullptr;  // kReference only; owned by FaceNet::Impl
   std::vector<Stage> stages_;
   std::vector<float> fc_;
