@@ -7,12 +7,14 @@
 
 namespace cli {
 // Declarations of the subcommands, one line each (implemented in src/cli/<name>.cc).
+int RunCloud(int argc, char** argv);
 }  // namespace cli
 
 namespace {
 
 // One row per subcommand, in the order `edgeface --help` lists them.
 const cli::Command kCommands[] = {
+    {"cloud", "run the local cloud (S3, DynamoDB, SQS, ...) on 127.0.0.1:4566", &cli::RunCloud},
     {nullptr, nullptr, nullptr},  // keeps the array non-empty; skipped below
 };
 

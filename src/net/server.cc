@@ -233,9 +233,9 @@ Server::~Server() { Stop(); }
 
 uint16_t Server::port() const { return impl_->port; }
 
-base::Status Server::Start() {
+base::Status Server::Listen() {
   Impl& s = *impl_;
-  if (s.running) return base::Status::FailedPrecondition("server already started");
+  if (s.acceptor.is_open()) return base::Status::Ok();
   beast::error_code ec;
   auto address = asio::ip::make_address(s.options.host, ec);
   if (ec) return base::Status::InvalidArgument("bad listen address '" + s.options.host + "': " + ec.message());
@@ -245,11 +245,19 @@ base::Status Server::Start() {
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    s.acceptor.close();
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
     return base::Status::IoError("cannot listen on " + s.options.host + ":" +
                                  std::to_string(s.options.port) + ": " + ec.message());
   }
   s.port = s.acceptor.local_endpoint().port();
+  return base::Status::Ok();
+}
+
+base::Status Server::Start() {
+  Impl& s = *impl_;
+  if (s.running) return base::Status::FailedPrecondition("server already started");
+  EF_RETURN_IF_ERROR(Listen());
   s.Accept();
   int n = s.options.io_threads > 0 ? s.options.io_threads : 1;
   for (int i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });

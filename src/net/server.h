@@ -43,8 +43,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds, listens and starts the I/O threads. Fails (with the OS's words) when the address is
-  // in use or invalid. After success, port() is the bound port.
+  // Binds and listens, without accepting yet: after success port() is the bound port, and
+  // clients that connect wait in the backlog until Start() (so services can be wired to a port
+  // chosen by --port 0 before anyone is served). Fails (with the OS's words) when the address is
+  // in use or invalid.
+  base::Status Listen();
+  // Listen()s if not done yet, then accepts and starts the I/O threads.
   base::Status Start();
   uint16_t port() const;
 

@@ -1,0 +1,139 @@
+// `edgeface cloud`: the local cloud in one process (DESIGN.md §1): gateway + services on one port.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <pthread.h>
+
+#include "cloud/gateway/gateway.h"
+#include "cloud/server/services.h"
+#include "net/server.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: edgeface cloud [--port 4566] [--host 127.0.0.1] [--data DIR] [--no-auth]\n"
+    "                      [--access-key test --secret-key test] [--io-threads 2] [--max-body-mb 64]\n"
+    "\n"
+    "Runs the local cloud: S3, DynamoDB and SQS wire APIs (and whatever else is built in) on one\n"
+    "HTTP port, as `aws --endpoint-url http://127.0.0.1:4566` and boto3 expect.\n"
+    "\n"
+    "  --port N         port to listen on (default 4566; 0 picks a free port)\n"
+    "  --host ADDR      address to listen on (default 127.0.0.1: loopback only)\n"
+    "  --data DIR       where everything is stored, one folder per service (default ./.edgeface-data)\n"
+    "  --no-auth        accept requests without checking SigV4 signatures\n"
+    "  --access-key K   the access key clients sign with (default test)\n"
+    "  --secret-key S   its secret (default test)\n"
+    "  --io-threads N   HTTP I/O threads (default 2)\n"
+    "  --max-body-mb N  largest request body held in memory (default 64; S3 multipart covers more)\n"
+    "\n"
+    "Prints one line when ready: `edgeface cloud ready on http://HOST:PORT (data DIR, keys K/S)`.\n"
+    "Stops cleanly on SIGINT or SIGTERM (exit 0).\n";
+
+bool ParseInt(const char* s, long lo, long hi, long* out) {
+  char* end = nullptr;
+  long v = std::strtol(s, &end, 10);
+  if (!*s || *end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+int RunCloud(int argc, char** argv) {
+  net::ServerOptions server_options;
+  cloud::GatewayOptions gateway_options;
+  cloud::ServiceOptions service_options;
+  std::string access_key = "test", secret_key = "test";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "edgeface cloud: %s needs a value\n", name);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    long n = 0;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--port") {
+      if (!ParseInt(value("--port"), 0, 65535, &n)) return std::fprintf(stderr, "edgeface cloud: bad --port\n"), 2;
+      server_options.port = static_cast<uint16_t>(n);
+    } else if (a == "--host") {
+      server_options.host = value("--host");
+    } else if (a == "--data") {
+      service_options.data_root = value("--data");
+    } else if (a == "--no-auth") {
+      gateway_options.require_auth = false;
+    } else if (a == "--access-key") {
+      access_key = value("--access-key");
+    } else if (a == "--secret-key") {
+      secret_key = value("--secret-key");
+    } else if (a == "--io-threads") {
+      if (!ParseInt(value("--io-threads"), 1, 64, &n)) return std::fprintf(stderr, "edgeface cloud: bad --io-threads\n"), 2;
+      server_options.io_threads = static_cast<int>(n);
+    } else if (a == "--max-body-mb") {
+      if (!ParseInt(value("--max-body-mb"), 1, 4096, &n)) return std::fprintf(stderr, "edgeface cloud: bad --max-body-mb\n"), 2;
+      server_options.max_body_bytes = static_cast<uint64_t>(n) << 20;
+    } else {
+      std::fprintf(stderr, "edgeface cloud: unknown option '%s'\n\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  gateway_options.keys = {{access_key, secret_key}};
+
+  // Signals are taken by sigwait below; block them before any thread starts so none gets them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto gateway = std::make_unique<cloud::Gateway>(gateway_options);
+  auto server = std::make_unique<net::Server>(server_options, gateway->AsHandler());
+  base::Status s = server->Listen();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgeface cloud: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::string shown_host = server_options.host == "0.0.0.0" || server_options.host == "::" ? "127.0.0.1"
+                                                                                           : server_options.host;
+  if (shown_host.find(':') != std::string::npos) shown_host = "[" + shown_host + "]";
+  service_options.endpoint = "http://" + shown_host + ":" + std::to_string(server->port());
+  s = cloud::RegisterServices(*gateway, service_options);
+  if (s.ok()) s = server->Start();
+  if (!s.ok()) {
+    std::fprintf(stderr, "edgeface cloud: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::string services;
+  for (const auto& name : gateway->ServiceNames()) services += " " + name;
+  std::fprintf(stderr, "edgeface cloud: services:%s\n", services.empty() ? " (none built)" : services.c_str());
+  if (gateway_options.require_auth) {
+    std::printf("edgeface cloud ready on %s (data %s, keys %s/%s)\n", service_options.endpoint.c_str(),
+                service_options.data_root.c_str(), access_key.c_str(), secret_key.c_str());
+  } else {
+    std::printf("edgeface cloud ready on %s (data %s, auth off)\n", service_options.endpoint.c_str(),
+                service_options.data_root.c_str());
+  }
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "edgeface cloud: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Order matters: stop the I/O threads, then drop the services (and any Reply they hold),
+  // then the server's I/O context that those replies' connections live on.
+  server->Stop();
+  gateway.reset();
+  server.reset();
+  return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,47 @@
+// Wires every service of `edgeface cloud` into the gateway. Each service lives in its own
+// directory under <data_root>/<service name> and is registered with one line in services.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "base/files.h"
+#include "base/status.h"
+#include "cloud/gateway/gateway.h"
+#include "cloud/gateway/routing.h"
+#include "cloud/gateway/service.h"
+
+namespace cloud {
+
+struct ServiceOptions {
+  std::string data_root = ".edgeface-data";  // --data
+  std::string endpoint = "http://127.0.0.1:4566";  // what clients use; SQS QueueUrls are built on it
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+};
+
+// Opens every built service (creating <data_root>/<name>) and registers it with `gateway`.
+// Fails with the first service that cannot open (its name in the message).
+base::Status RegisterServices(Gateway& gateway, const ServiceOptions& options);
+
+// Opens `Api` (anything with `static StatusOr<std::unique_ptr<Api>> Open(const ServiceContext&)`
+// and `void Handle(http::Request&&, http::Reply)`) in <data_root>/<route.name> and registers it
+// under `route`. The gateway's handler keeps the service alive.
+template <class Api>
+base::Status AddService(Gateway& gateway, const ServiceOptions& options, ServiceRoute route) {
+  ServiceContext ctx;
+  ctx.data_dir = options.data_root + "/" + route.name;
+  ctx.region = options.region;
+  ctx.account_id = options.account_id;
+  ctx.endpoint = options.endpoint;
+  EF_RETURN_IF_ERROR(base::MakeDirs(ctx.data_dir).WithContext(route.name));
+  auto opened = Api::Open(ctx);
+  if (!opened.ok()) return opened.status().WithContext(route.name);
+  std::shared_ptr<Api> api(std::move(opened).value());
+  return gateway.Register(std::move(route), [api](http::Request&& request, http::Reply reply) {
+    api->Handle(std::move(request), std::move(reply));
+  });
+}
+
+}  // namespace cloud
