@@ -1,0 +1,80 @@
+// `edgeface fn NAME`: runs a built-in function handler under the Lambda Runtime API
+// (AWS_LAMBDA_RUNTIME_API), as `edgeface cloud` or AWS Lambda (provided.al2023) starts it.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/runtime.h"
+
+namespace cli {
+namespace {
+
+const char kUsage[] =
+    "usage: edgeface fn NAME\n"
+    "\n"
+    "Serves invocations of the built-in function NAME through the Lambda Runtime API at\n"
+    "$AWS_LAMBDA_RUNTIME_API (set by `edgeface cloud` for each instance, and by AWS Lambda).\n"
+    "\n"
+    "functions:\n"
+    "  echo    returns its event unchanged (the empty function of the benchmarks)\n"
+    "  probe   does what its JSON event asks, for tests of the engine: {\"print\": TEXT,\n"
+    "          \"sleep_ms\": N, \"alloc_mb\": N, \"throw\": MESSAGE, \"exit\": CODE}; returns the event\n"
+    "\n"
+    "EDGEFACE_FN_INIT_ERROR=MESSAGE makes init fail with MESSAGE (posted to /runtime/init/error).\n";
+
+runtime::InvocationResponse Echo(const runtime::InvocationRequest& request) {
+  return runtime::InvocationResponse::Success(request.payload, "application/json");
+}
+
+runtime::InvocationResponse Probe(const runtime::InvocationRequest& request) {
+  auto event = nlohmann::json::parse(request.payload, nullptr, false);
+  if (!event.is_object()) return runtime::InvocationResponse::Failure("the event is not a JSON object", "InvalidEvent");
+  if (event.contains("print")) std::printf("%s\n", event["print"].get<std::string>().c_str());
+  if (event.contains("sleep_ms")) std::this_thread::sleep_for(std::chrono::milliseconds(event["sleep_ms"].get<int>()));
+  std::vector<std::vector<char>> held;
+  if (event.contains("alloc_mb")) {
+    for (int i = 0; i < event["alloc_mb"].get<int>(); ++i) {
+      held.emplace_back(1 << 20);
+      std::memset(held.back().data(), 1, held.back().size());  // touch it: resident, not just reserved
+    }
+  }
+  if (event.contains("throw")) throw std::runtime_error(event["throw"].get<std::string>());
+  if (event.contains("exit")) {
+    std::fflush(stdout);
+    std::_Exit(event["exit"].get<int>());
+  }
+  return runtime::InvocationResponse::Success(request.payload, "application/json");
+}
+
+}  // namespace
+
+int RunFn(int argc, char** argv) {
+  if (argc != 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc == 2 ? stdout : stderr);
+    return argc == 2 ? 0 : 2;
+  }
+  std::string name = argv[1];
+  runtime::Handler handler;
+  if (name == "echo") {
+    handler = Echo;
+  } else if (name == "probe") {
+    handler = Probe;
+  } else {
+    std::fprintf(stderr, "edgeface fn: unknown function '%s'\n\n%s", name.c_str(), kUsage);
+    return 2;
+  }
+  runtime::InitFunction init = [] {
+    const char* fail = std::getenv("EDGEFACE_FN_INIT_ERROR");
+    return std::string(fail ? fail : "");
+  };
+  return runtime::RunHandler(init, handler);
+}
+
+}  // namespace cli

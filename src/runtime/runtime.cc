@@ -1,0 +1,179 @@
+#include "runtime/runtime.h"
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <typeinfo>
+
+#include <nlohmann/json.hpp>
+
+#include "client/http_client.h"
+#include "runtime/protocol.h"
+
+namespace runtime {
+namespace {
+
+namespace p = protocol;
+using namespace std::chrono_literals;
+
+std::string Demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
+  return status == 0 && out ? std::string(out.get()) : std::string(name);
+}
+
+// The Runtime API as three calls; the transport stays in this file.
+class RuntimeApi {
+ public:
+  explicit RuntimeApi(std::string base) : base_(std::move(base)) {}
+
+  // Blocks (no timeout: Lambda may keep an instance idle for minutes) until an invocation comes.
+  base::StatusOr<InvocationRequest> Next() {
+    auto r = client_.Get(base_ + std::string(p::kNextPath), {}, client::RequestOptions{.timeout = 0ms});
+    if (!r.ok()) return r.status();
+    if (r->status != 200) {
+      return base::Status::Unavailable("GET next answered " + std::to_string(r->status) + ": " + r->body);
+    }
+    InvocationRequest request;
+    auto id = r->headers.Get(p::kRequestIdHeader);
+    if (!id || id->empty()) return base::Status::Unavailable("GET next: no request id header");
+    request.request_id = std::string(*id);
+    request.payload = std::move(r->body);
+    request.xray_trace_id = std::string(r->headers.GetOr(p::kTraceIdHeader, ""));
+    request.client_context = std::string(r->headers.GetOr(p::kClientContextHeader, ""));
+    request.cognito_identity = std::string(r->headers.GetOr(p::kCognitoIdentityHeader, ""));
+    request.function_arn = std::string(r->headers.GetOr(p::kFunctionArnHeader, ""));
+    std::string deadline(r->headers.GetOr(p::kDeadlineMsHeader, "0"));
+    request.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
+    return request;
+  }
+
+  // Returns the HTTP status of the post (202 expected).
+  base::StatusOr<int> PostResult(const std::string& request_id, const InvocationResponse& response) {
+    http::Headers headers;
+    std::string url = base_ + std::string(p::kInvocationPrefix) + request_id;
+    if (response.is_success()) {
+      url += p::kResponseSuffix;
+      headers.Add("Content-Type", response.content_type().empty() ? "application/json" : response.content_type());
+    } else {
+      url += p::kErrorSuffix;
+      headers.Add("Content-Type", "application/json");
+      headers.Add(std::string(p::kFunctionErrorTypeHeader), response.error_type());
+    }
+    auto r = client_.Post(url, response.payload(), headers);
+    if (!r.ok()) return r.status();
+    return r->status;
+  }
+
+  base::StatusOr<int> PostInitError(const std::string& message, const std::string& type) {
+    http::Headers headers;
+    headers.Add("Content-Type", "application/json");
+    headers.Add(std::string(p::kFunctionErrorTypeHeader), type);
+    auto r = client_.Post(base_ + std::string(p::kInitErrorPath), ErrorJson(message, type), headers);
+    if (!r.ok()) return r.status();
+    return r->status;
+  }
+
+ private:
+  std::string base_;
+  client::HttpClient client_;
+};
+
+InvocationResponse CallHandler(const Handler& handler, const InvocationRequest& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    return InvocationResponse::Failure(e.what(), Demangle(typeid(e).name()));
+  } catch (...) {
+    return InvocationResponse::Failure("the handler threw a non-standard exception", "UnknownException");
+  }
+}
+
+}  // namespace
+
+InvocationResponse InvocationResponse::Success(std::string payload, std::string content_type) {
+  InvocationResponse r;
+  r.success_ = true;
+  r.payload_ = std::move(payload);
+  r.content_type_ = std::move(content_type);
+  return r;
+}
+
+InvocationResponse InvocationResponse::Failure(std::string error_message, std::string error_type) {
+  InvocationResponse r;
+  r.success_ = false;
+  r.payload_ = ErrorJson(error_message, error_type);
+  r.content_type_ = "application/json";
+  r.error_type_ = std::move(error_type);
+  return r;
+}
+
+std::string ErrorJson(const std::string& error_message, const std::string& error_type) {
+  nlohmann::json j = {{"errorMessage", error_message}, {"errorType", error_type}, {"stackTrace", nlohmann::json::array()}};
+  // Replace invalid UTF-8 from a handler's message rather than throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int RunHandler(const Handler& handler) { return RunHandler(InitFunction(), handler); }
+
+int RunHandler(const InitFunction& init, const Handler& handler) {
+  const char* api = std::getenv(std::string(protocol::kEnvRuntimeApi).c_str());
+  if (!api || !*api) {
+    std::fprintf(stderr, "runtime: %s is not set; run this under a Lambda Runtime API\n",
+                 std::string(protocol::kEnvRuntimeApi).c_str());
+    return 2;
+  }
+  RuntimeApi rt(std::string("http://") + api);
+
+  if (init) {
+    std::string error, type = "Runtime.InitError";
+    try {
+      error = init();
+    } catch (const std::exception& e) {
+      error = e.what();
+      type = Demangle(typeid(e).name());
+      if (error.empty()) error = type;
+    } catch (...) {
+      error = "init threw a non-standard exception";
+    }
+    if (!error.empty()) {
+      std::fprintf(stderr, "runtime: init failed: %s\n", error.c_str());
+      std::fflush(stderr);
+      (void)rt.PostInitError(error, type);
+      return 1;
+    }
+  }
+
+  for (;;) {
+    auto next = rt.Next();
+    if (!next.ok()) {
+      std::fprintf(stderr, "runtime: %s\n", next.status().ToString().c_str());
+      return 1;
+    }
+    const InvocationRequest& request = *next;
+    if (request.xray_trace_id.empty()) {
+      unsetenv(std::string(protocol::kEnvTraceId).c_str());
+    } else {
+      setenv(std::string(protocol::kEnvTraceId).c_str(), request.xray_trace_id.c_str(), 1);
+    }
+    InvocationResponse response = CallHandler(handler, request);
+    // The function's output belongs to this invocation's log: flush it before we report.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    auto posted = rt.PostResult(request.request_id, response);
+    if (!posted.ok()) {
+      std::fprintf(stderr, "runtime: posting the result failed: %s\n", posted.status().ToString().c_str());
+      return 1;
+    }
+    if (*posted >= 500) {
+      std::fprintf(stderr, "runtime: the Runtime API answered %d; exiting as Lambda requires\n", *posted);
+      return 1;
+    }
+    // 413 (response too large) and 4xx: Lambda has recorded the error for this invocation.
+  }
+}
+
+}  // namespace runtime
