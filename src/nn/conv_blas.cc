@@ -93,7 +93,7 @@ base::StatusOr<std::unique_ptr<ConvOp>> MakeConvOp(Backend backend, const ConvPa
                                                    int in_cols, bool relu, bool accumulate) {
   switch (backend) {
     case Backend::kBlas: return MakeBlasConvOp(Fold(p), in_rows, in_cols, relu, accumulate);
-    case Backend::kDnnl: return MakeDnnlConvOp(Fold(p), in_rows, in_cols, relu, accumulate);
+    case Backend::kDnnl: return MakeDnnlConvOp(p, in_rows, in_cols, relu, accumulate);
     case Backend::kReference: break;
   }
   return base::Status::InvalidArgument("no ConvOp for backend " + std::string(BackendName(backend)));

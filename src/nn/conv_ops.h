@@ -20,7 +20,8 @@ struct FoldedConv {
 FoldedConv Fold(const ConvParams& p);
 
 std::unique_ptr<ConvOp> MakeBlasConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu, bool accumulate);
-base::StatusOr<std::unique_ptr<ConvOp>> MakeDnnlConvOp(FoldedConv conv, int in_rows, int in_cols, bool relu,
+// oneDNN folds while it reorders the filters into its own layout (a per-output-channel scale).
+base::StatusOr<std::unique_ptr<ConvOp>> MakeDnnlConvOp(const ConvParams& p, int in_rows, int in_cols, bool relu,
                                                        bool accumulate);
 
 }  // namespace nn

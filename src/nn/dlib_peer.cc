@@ -7,6 +7,10 @@
 
 #include <type_traits>
 
+// dlib's DNN multiplies matrices with the system BLAS (OpenBLAS here, the same library our im2col
+// path uses); the peer is measured on one core like our paths.
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace nn {
 namespace {
 
@@ -66,6 +70,7 @@ DlibFaceNet::DlibFaceNet(std::unique_ptr<Net> net) : net_(std::move(net)) {}
 DlibFaceNet::~DlibFaceNet() = default;
 
 base::StatusOr<std::unique_ptr<DlibFaceNet>> DlibFaceNet::Create(const NetParams& params) {
+  openblas_set_num_threads(1);
   auto net = std::make_unique<Net>();
   // A default affine_ is in FC_MODE (a scale per value); the trained network's affine layers come
   // from bn_con and are per channel (CONV_MODE), which is what the TF.js tensors hold.

@@ -1,23 +1,25 @@
 #include "nn/face_net.h"
 
-#include "nn/face_net_internal.h"
+#include "nn/fast_net.h"
+#include "nn/weights.h"
 #include "nn/weights_format.h"
 
 namespace nn {
+
+struct FaceNet::Impl {
+  std::unique_ptr<FastNet> fast;
+};
 
 FaceNet::FaceNet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FaceNet::FaceNet(FaceNet&&) noexcept = default;
 FaceNet& FaceNet::operator=(FaceNet&&) noexcept = default;
 FaceNet::~FaceNet() = default;
 
-FaceNet::Impl& InternalImpl(const FaceNet& net) { return *net.impl_; }
-
 base::StatusOr<FaceNet> FaceNet::Load(const std::string& manifest_path, const std::string& bin_path) {
-  base::StatusOr<NetParams> params = LoadNetParams(manifest_path, bin_path);
-  if (!params.ok()) return params.status();
+  base::StatusOr<WeightsFile> file = WeightsFile::Open(manifest_path, bin_path);
+  if (!file.ok()) return file.status();
   auto impl = std::make_unique<Impl>();
-  impl->params = std::move(*params);
-  base::StatusOr<std::unique_ptr<FastNet>> fast = FastNet::Create(impl->params, DefaultBackend());
+  base::StatusOr<std::unique_ptr<FastNet>> fast = FastNet::Create(*file, DefaultBackend());
   if (!fast.ok()) return fast.status();
   impl->fast = std::move(*fast);
   return FaceNet(std::move(impl));

@@ -49,11 +49,9 @@ class FaceNet {
   FaceNet& operator=(FaceNet&&) noexcept;
   ~FaceNet();
 
-  struct Impl;  // defined in face_net.cc; tests and benchmarks reach it through face_net_internal.h
-
  private:
+  struct Impl;  // the fast path (fast_net.h)
   explicit FaceNet(std::unique_ptr<Impl> impl);
-  friend Impl& InternalImpl(const FaceNet& net);
   std::unique_ptr<Impl> impl_;
 };
 

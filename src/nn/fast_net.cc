@@ -110,18 +110,48 @@ struct FastNet::Stage {
 FastNet::~FastNet() = default;
 
 base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params, Backend backend) {
+  if (backend == Backend::kReference) {
+    std::unique_ptr<FastNet> net(new FastNet());
+    net->backend_ = backend;
+    net->params_ = &params;
+    return net;
+  }
+  auto conv = [&](int index, const ConvParams** p) {
+    if (index == 0) {
+      *p = &params.stem;
+    } else {
+      const BlockParams& b = params.blocks.at((index - 1) / 2);
+      *p = (index - 1) % 2 == 0 ? &b.conv1 : &b.conv2;
+    }
+    return base::Status::Ok();
+  };
+  return Build(conv, params.fc, backend);
+}
+
+base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const WeightsFile& file, Backend backend) {
+  if (backend == Backend::kReference) return base::Status::InvalidArgument("the reference path needs NetParams");
+  ConvParams scratch;  // one buffer for every layer's tensors: its capacity is reused
+  auto conv = [&](int index, const ConvParams** p) {
+    *p = &scratch;
+    return ReadConv(file, index, &scratch);
+  };
+  std::vector<float> fc;
+  EF_RETURN_IF_ERROR(file.Read(std::string(format::kFc), {format::kFcInputs, format::kFcOutputs}, &fc));
+  return Build(conv, std::move(fc), backend);
+}
+
+base::StatusOr<std::unique_ptr<FastNet>> FastNet::Build(const ConvSource& conv, std::vector<float> fc,
+                                                        Backend backend) {
   if (!BackendAvailable(backend)) {
     return base::Status::FailedPrecondition("backend " + std::string(BackendName(backend)) + " not built in");
   }
   std::unique_ptr<FastNet> net(new FastNet());
   net->backend_ = backend;
   net->batch_ = backend == Backend::kBlas ? kFastBatch : 1;
-  if (backend == Backend::kReference) {
-    net->params_ = &params;
-    return net;
-  }
-  auto make = [&](const ConvParams& p, int rows, int cols, bool relu, bool accumulate, std::unique_ptr<ConvOp>* op) {
-    base::StatusOr<std::unique_ptr<ConvOp>> made = MakeConvOp(backend, p, rows, cols, relu, accumulate);
+  const ConvParams* p = nullptr;
+  auto make = [&](int index, int rows, int cols, bool relu, bool accumulate, std::unique_ptr<ConvOp>* op) {
+    EF_RETURN_IF_ERROR(conv(index, &p));
+    base::StatusOr<std::unique_ptr<ConvOp>> made = MakeConvOp(backend, *p, rows, cols, relu, accumulate);
     if (!made.ok()) return made.status();
     *op = std::move(*made);
     return base::Status::Ok();
@@ -131,47 +161,49 @@ base::StatusOr<std::unique_ptr<FastNet>> FastNet::Create(const NetParams& params
   stem.stem = true;
   stem.in_rows = stem.in_cols = kChipSize;
   stem.in_ch = 3;
-  EF_RETURN_IF_ERROR(make(params.stem, kChipSize, kChipSize, true, false, &stem.conv1));
-  max_act = std::max(max_act, size_t(stem.conv1->out_rows()) * stem.conv1->out_cols() * params.stem.out);
+  EF_RETURN_IF_ERROR(make(0, kChipSize, kChipSize, true, false, &stem.conv1));
+  stem.out_ch = p->out;
+  max_act = std::max(max_act, size_t(stem.conv1->out_rows()) * stem.conv1->out_cols() * stem.out_ch);
   stem.out_rows = (stem.conv1->out_rows() - format::kMaxPoolKernel) / format::kMaxPoolStride + 1;
   stem.out_cols = (stem.conv1->out_cols() - format::kMaxPoolKernel) / format::kMaxPoolStride + 1;
-  stem.out_ch = params.stem.out;
   int rows = stem.out_rows, cols = stem.out_cols, ch = stem.out_ch;
   net->stages_.push_back(std::move(stem));
-  for (const BlockParams& b : params.blocks) {
+  for (size_t b = 0; b < std::size(format::kBlocks); ++b) {
+    const bool down = format::kBlocks[b].down;
     Stage s;
-    s.down = b.down;
+    s.down = down;
     s.in_rows = rows;
     s.in_cols = cols;
     s.in_ch = ch;
-    EF_RETURN_IF_ERROR(make(b.conv1, rows, cols, true, false, &s.conv1));
+    EF_RETURN_IF_ERROR(make(1 + 2 * int(b), rows, cols, true, false, &s.conv1));
+    if (p->in != ch) return base::Status::Internal("block input channels differ");
     // A plain block adds its input inside conv2 (accumulate) and applies relu there; a down block
     // adds the pooled input afterwards, in AvgPoolAddRelu.
-    EF_RETURN_IF_ERROR(make(b.conv2, s.conv1->out_rows(), s.conv1->out_cols(), !b.down, !b.down, &s.conv2));
-    s.out_ch = b.conv2.out;
-    s.mid_ch = b.conv2.out;
-    if (b.down) {
+    EF_RETURN_IF_ERROR(make(2 + 2 * int(b), s.conv1->out_rows(), s.conv1->out_cols(), !down, !down, &s.conv2));
+    s.mid_ch = p->out;
+    if (down) {
       const int p_rows = (rows - format::kAvgPoolKernel) / format::kAvgPoolStride + 1;
       const int p_cols = (cols - format::kAvgPoolKernel) / format::kAvgPoolStride + 1;
       s.out_rows = std::max(p_rows, s.conv2->out_rows());
       s.out_cols = std::max(p_cols, s.conv2->out_cols());
-      s.out_ch = std::max(ch, b.conv2.out);
+      s.out_ch = std::max(ch, s.mid_ch);
     } else {
       s.out_rows = rows;
       s.out_cols = cols;
-      if (b.conv1.in != b.conv2.out || s.conv2->out_rows() != rows || s.conv2->out_cols() != cols) {
-        return base::Status::Internal(b.name + ": residual block changes shape");
+      s.out_ch = s.mid_ch;
+      if (s.mid_ch != ch || s.conv2->out_rows() != rows || s.conv2->out_cols() != cols) {
+        return base::Status::Internal(std::string(format::kBlocks[b].name) + ": residual block changes shape");
       }
     }
     max_act = std::max(max_act, size_t(s.out_rows) * s.out_cols * s.out_ch);
-    max_act = std::max(max_act, size_t(s.conv1->out_rows()) * s.conv1->out_cols() * b.conv1.out);
+    max_act = std::max(max_act, size_t(s.conv1->out_rows()) * s.conv1->out_cols() * s.mid_ch);
     rows = s.out_rows;
     cols = s.out_cols;
     ch = s.out_ch;
     net->stages_.push_back(std::move(s));
   }
   if (ch != format::kFcInputs) return base::Status::Internal("network ends with the wrong channel count");
-  net->fc_ = params.fc;
+  net->fc_ = std::move(fc);
   net->max_activation_ = max_act;
   return net;
 }

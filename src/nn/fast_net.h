@@ -4,6 +4,7 @@
 // NHWC (channels-fastest) buffers. docs/nn.md has the measurements behind DefaultBackend().
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -57,7 +58,11 @@ void GlobalAvgFcNhwc(const float* x, int n, int rows, int cols, int ch, const fl
 
 class FastNet {
  public:
+  // From parameters in memory. kReference keeps a pointer to `params`, which must outlive the net.
   static base::StatusOr<std::unique_ptr<FastNet>> Create(const NetParams& params, Backend backend);
+  // Straight from the file, one layer at a time through one buffer (what FaceNet::Load does:
+  // the unfolded parameters never exist all at once). Not for kReference.
+  static base::StatusOr<std::unique_ptr<FastNet>> Create(const WeightsFile& file, Backend backend);
   ~FastNet();
   // n chips -> n descriptors. Thread-safe; runs on the calling thread.
   void Forward(const uint8_t* chips_rgb, int n, Descriptor* out) const;
@@ -65,6 +70,10 @@ class FastNet {
 
  private:
   struct Stage;
+  // conv(i, &p) makes *p point at convolution i (0..kNumConvs-1) of the network.
+  using ConvSource = std::function<base::Status(int index, const ConvParams** p)>;
+  static base::StatusOr<std::unique_ptr<FastNet>> Build(const ConvSource& conv, std::vector<float> fc,
+                                                        Backend backend);
   FastNet() = default;
   void ForwardChunk(const uint8_t* chips_rgb, int n, Descriptor* out) const;
   Backend backend_ = Backend::kReference;

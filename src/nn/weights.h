@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,32 @@ struct RawTensor {
   std::vector<float> values;
 };
 
-// Reads every tensor listed in the manifest from bin_path (the manifest must list exactly one
-// path; bin_path is where that file is). NotFound for a missing file; Corruption for JSON that
-// does not parse, an entry without name/shape, an unknown dtype, or a .bin whose size differs
-// from what the manifest describes. Messages name the file and the tensor.
-base::StatusOr<std::map<std::string, RawTensor>> ReadTfjsWeights(const std::string& manifest_path,
-                                                                 const std::string& bin_path);
+// A manifest + .bin pair, opened and checked: the manifest parsed, every tensor's place in the
+// .bin computed from its stored dtype, the .bin mapped read-only. Tensors are dequantised on
+// request, so a loader can stream them through one buffer.
+class WeightsFile {
+ public:
+  // The manifest must list exactly one path; bin_path is where that file is. NotFound for a
+  // missing file; Corruption for JSON that does not parse, an entry without name/shape, an
+  // unknown dtype, or a .bin whose size differs from what the manifest describes. Messages name
+  // the file and the tensor.
+  static base::StatusOr<WeightsFile> Open(const std::string& manifest_path, const std::string& bin_path);
+
+  std::vector<std::string> Names() const;  // in manifest order
+  // Tensor `name` dequantised into *out (resized; its capacity is reused). InvalidArgument naming
+  // the tensor when it is missing or its shape is not `shape`.
+  base::Status Read(const std::string& name, const std::vector<int>& shape, std::vector<float>* out) const;
+  base::StatusOr<RawTensor> Read(const std::string& name) const;  // any shape
+
+  WeightsFile(WeightsFile&&) noexcept;
+  WeightsFile& operator=(WeightsFile&&) noexcept;
+  ~WeightsFile();
+
+ private:
+  struct Rep;
+  explicit WeightsFile(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
 
 // One dlib con_ (filters + bias) followed by its affine_ (per-channel scale, shift).
 struct ConvParams {
@@ -35,22 +56,25 @@ struct ConvParams {
   std::vector<float> shift;    // [out]  (affine_ beta)
 };
 
+// The network's convolutions from the input up: the stem, then conv1 and conv2 of each block of
+// format::kBlocks. Reads layer `index` (0 .. kNumConvs-1) into *p, reusing p's vectors.
+inline constexpr int kNumConvs = 29;
+base::Status ReadConv(const WeightsFile& file, int index, ConvParams* p);
+
 struct BlockParams {
   std::string name;
   bool down = false;  // stride-2 first conv, avg-pooled skip path
   ConvParams conv1, conv2;
 };
 
-// The whole network, from the input up.
+// The whole network, from the input up, in memory (about 22 MB of floats).
 struct NetParams {
   ConvParams stem;
   std::vector<BlockParams> blocks;
   std::vector<float> fc;  // [256][128]: out[j] = sum_i in[i] * fc[i*128 + j]
 };
 
-// ReadTfjsWeights, then picks the network's tensors by name and checks each shape against the
-// architecture in weights_format.h (InvalidArgument naming the tensor when one is missing or
-// misshapen).
+// Opens the files and reads every layer with its shape checked against weights_format.h.
 base::StatusOr<NetParams> LoadNetParams(const std::string& manifest_path, const std::string& bin_path);
 
 }  // namespace nn

@@ -51,16 +51,25 @@ class WeightsTest : public ::testing::Test {
 };
 
 TEST_F(WeightsTest, ShippedModelDequantisesAndReadsFloatTensors) {
-  base::StatusOr<std::map<std::string, RawTensor>> t = ReadTfjsWeights(kManifest, kBin);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->size(), 4u + 14u * 8u + 1u);  // stem, 14 blocks of two conv+affine, fc
+  base::StatusOr<WeightsFile> file = WeightsFile::Open(kManifest, kBin);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->Names().size(), 4u + 14u * 8u + 1u);  // stem, 14 blocks of two conv+affine, fc
   // The first tensor starts at byte 0 and is quantised: value 0 is bin[0] * scale + min.
   const nlohmann::json& q = Entry("conv32_down/conv/filters")["quantization"];
   const float want = float(uint8_t(bin_[0]) * q["scale"].get<double>() + q["min"].get<double>());
-  EXPECT_EQ(t->at("conv32_down/conv/filters").values[0], want);
-  EXPECT_EQ(t->at("conv32_down/conv/filters").shape, (std::vector<int>{7, 7, 3, 32}));
+  base::StatusOr<RawTensor> first = file->Read("conv32_down/conv/filters");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->values[0], want);
+  EXPECT_EQ(first->shape, (std::vector<int>{7, 7, 3, 32}));
+  // The last tensor ends at the end of the file: its last value comes from the last byte.
+  const nlohmann::json& fq = Entry("fc")["quantization"];
+  base::StatusOr<RawTensor> fc = file->Read("fc");
+  ASSERT_TRUE(fc.ok());
+  EXPECT_EQ(fc->values.back(), float(uint8_t(bin_.back()) * fq["scale"].get<double>() + fq["min"].get<double>()));
   // conv64_down/conv1/conv/filters is stored as float32: small weights, not 256 levels.
-  const RawTensor& f = t->at("conv64_down/conv1/conv/filters");
+  base::StatusOr<RawTensor> stored_float = file->Read("conv64_down/conv1/conv/filters");
+  ASSERT_TRUE(stored_float.ok());
+  const RawTensor& f = *stored_float;
   ASSERT_EQ(f.values.size(), 3u * 3 * 32 * 64);
   std::set<float> distinct(f.values.begin(), f.values.end());
   EXPECT_GT(distinct.size(), 1000u);
