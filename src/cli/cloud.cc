@@ -6,7 +6,10 @@
 #include <memory>
 #include <string>
 
-#include <pthread.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "cloud/gateway/gateway.h"
 #include "cloud/server/services.h"
@@ -33,6 +36,15 @@ const char kUsage[] =
     "\n"
     "Prints one line when ready: `edgeface cloud ready on http://HOST:PORT (data DIR, keys K/S)`.\n"
     "Stops cleanly on SIGINT or SIGTERM (exit 0).\n";
+
+// Stop signals arrive on whichever thread the kernel picks (libraries such as OpenBLAS start
+// threads before main with signals unblocked), so a handler writes to a pipe that main reads.
+int g_stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int sig) {
+  unsigned char b = static_cast<unsigned char>(sig);
+  [[maybe_unused]] ssize_t n = write(g_stop_pipe[1], &b, 1);
+}
 
 bool ParseInt(const char* s, long lo, long hi, long* out) {
   char* end = nullptr;
@@ -88,12 +100,16 @@ int RunCloud(int argc, char** argv) {
   }
   gateway_options.keys = {{access_key, secret_key}};
 
-  // Signals are taken by sigwait below; block them before any thread starts so none gets them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
+    std::perror("edgeface cloud: pipe");
+    return 1;
+  }
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   auto gateway = std::make_unique<cloud::Gateway>(gateway_options);
@@ -125,8 +141,9 @@ int RunCloud(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  unsigned char sig = 0;
+  while (read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+  }
   std::fprintf(stderr, "edgeface cloud: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Order matters: stop the I/O threads, then drop the services (and any Reply they hold),
   // then the server's I/O context that those replies' connections live on.

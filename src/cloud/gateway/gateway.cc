@@ -1,6 +1,7 @@
 #include "cloud/gateway/gateway.h"
 
 #include "aws/aws_chunked.h"
+#include "aws/sigv2.h"
 #include "aws/sigv4.h"
 #include "cloud/gateway/errors.h"
 
@@ -163,7 +164,16 @@ void Gateway::Handle(http::Request&& request, http::Reply reply) const {
       if (it == options_.keys.end()) return std::nullopt;
       return it->second;
     };
-    aws::VerifyResult v = aws::VerifyRequest(request, lookup, options_.clock());
+    aws::VerifyResult v;
+    if (route->error_format == ErrorFormat::kS3Xml && !request.headers.Has("authorization") &&
+        aws::IsS3PresignedV2(request)) {
+      // boto3 1.26 presigns S3 URLs with SigV2 by default; the resource is the path-style path.
+      auto bucket = VirtualHostedBucket(request.headers.GetOr("host", ""));
+      std::string resource = bucket ? "/" + *bucket + (request.raw_path == "/" ? "/" : request.raw_path) : request.raw_path;
+      v = aws::VerifyS3PresignedV2(request, resource, lookup, options_.clock());
+    } else {
+      v = aws::VerifyRequest(request, lookup, options_.clock());
+    }
     if (!v.ok()) {
       ErrorCode ec = AuthErrorCode(route->error_format, v.error, v.info.presigned);
       http::Response r = ErrorResponse(*route, request, ec.status, BareCode(route->error_format, ec.code), v.message);

@@ -143,8 +143,8 @@ class CloudServer:
 
     def close(self):
         try:
-            if self.proc is not None and self.proc.poll() is None:
-                self.kill9()
+            if self.proc is not None:
+                self.kill9()  # also closes the pipes of a process that already exited
         finally:
             if self._own_dir:
                 shutil.rmtree(self.data_dir, ignore_errors=True)

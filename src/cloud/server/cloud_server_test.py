@@ -1,0 +1,160 @@
+"""The whole `edgeface cloud` process with real clients: start/stop, signatures as boto3 and the
+AWS CLI make them, error formats for wrong keys, malformed HTTP, and the harness itself."""
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import unittest
+import urllib.request
+
+from botocore.exceptions import ClientError
+
+from cloud_harness import CloudServer, edgeface_bin
+
+
+def raw_http(endpoint, data, timeout=5):
+    host, port = endpoint.replace("http://", "").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+
+class ProcessTest(unittest.TestCase):
+    def test_ready_line_and_sigterm_exit_0(self):
+        with CloudServer() as cloud:
+            self.assertRegex(cloud.endpoint, r"^http://127\.0\.0\.1:\d+$")
+            self.assertEqual(cloud.stop(), 0)
+
+    def test_sigint_exit_0(self):
+        with CloudServer() as cloud:
+            cloud.proc.send_signal(signal.SIGINT)
+            self.assertEqual(cloud.proc.wait(10), 0)
+
+    def test_help_names_the_default_data_dir(self):
+        out = subprocess.run([edgeface_bin(), "cloud", "--help"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn(".edgeface-data", out.stdout)
+
+    def test_port_in_use_is_a_clear_error(self):
+        with CloudServer() as cloud:
+            port = cloud.endpoint.rsplit(":", 1)[1]
+            with tempfile.TemporaryDirectory() as d:
+                out = subprocess.run([edgeface_bin(), "cloud", "--port", port, "--data", d],
+                                     capture_output=True, text=True, timeout=10)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("cannot listen", out.stderr)
+
+    def test_bad_option_exits_2(self):
+        out = subprocess.run([edgeface_bin(), "cloud", "--bogus"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+
+
+class AuthTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cloud = CloudServer().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cloud.__exit__(None, None, None)
+
+    def test_wrong_secret_is_refused_in_each_services_format(self):
+        s3 = self.cloud.boto3_client("s3", secret_key="wrong")
+        with self.assertRaises(ClientError) as e:
+            s3.list_buckets()
+        self.assertEqual(e.exception.response["Error"]["Code"], "SignatureDoesNotMatch")
+        self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+
+        ddb = self.cloud.boto3_client("dynamodb", secret_key="wrong")
+        with self.assertRaises(ClientError) as e:
+            ddb.list_tables()
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidSignatureException")
+
+        sqs = self.cloud.boto3_client("sqs", access_key="nobody")
+        with self.assertRaises(ClientError) as e:
+            sqs.list_queues()
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidClientTokenId")
+
+    def test_right_keys_work_with_boto3(self):
+        s3 = self.cloud.boto3_client("s3")
+        s3.create_bucket(Bucket="auth-ok")
+        s3.put_object(Bucket="auth-ok", Key="dir/a b+c.txt", Body=b"hello")
+        self.assertEqual(s3.get_object(Bucket="auth-ok", Key="dir/a b+c.txt")["Body"].read(), b"hello")
+        self.assertIn("TableNames", self.cloud.boto3_client("dynamodb").list_tables())
+        self.cloud.boto3_client("sqs").list_queues()
+
+    def test_presigned_urls_work_and_tampered_ones_do_not(self):
+        self.cloud.boto3_client("s3").create_bucket(Bucket="presign")
+        self.cloud.boto3_client("s3").put_object(Bucket="presign", Key="k.txt", Body=b"presigned body")
+        # boto3 1.26 presigns S3 with SigV2 by default; s3v4 gives X-Amz-* SigV4 query auth.
+        for signature_version in (None, "s3v4"):
+            s3 = self.cloud.boto3_client("s3", signature_version=signature_version)
+            url = s3.generate_presigned_url("get_object", Params={"Bucket": "presign", "Key": "k.txt"}, ExpiresIn=60)
+            self.assertEqual(urllib.request.urlopen(url, timeout=10).read(), b"presigned body", url)
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url.replace("k.txt", "other.txt"), timeout=10)
+            self.assertEqual(e.exception.code, 403)
+            self.assertIn(b"SignatureDoesNotMatch", e.exception.read())
+
+    def test_aws_cli_s3_cp_10mb_round_trip_with_signatures_checked(self):
+        # CLI 2.9.19 over http signs the payload hash (x-amz-content-sha256) and sends
+        # Expect: 100-continue; 10 MB crosses its 8 MB multipart threshold.
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, "ten.bin")
+            data = os.urandom(10 * 1024 * 1024)
+            with open(src, "wb") as f:
+                f.write(data)
+            self.cloud.aws("s3", "mb", "s3://cli-cp", check=True)
+            self.cloud.aws("s3", "cp", src, "s3://cli-cp/ten.bin", check=True)
+            back = os.path.join(d, "back.bin")
+            self.cloud.aws("s3", "cp", "s3://cli-cp/ten.bin", back, check=True)
+            with open(back, "rb") as f:
+                self.assertEqual(hashlib.sha256(f.read()).hexdigest(), hashlib.sha256(data).hexdigest())
+            bad = self.cloud.aws("s3", "ls", "s3://cli-cp", secret_key="wrong")
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertIn("SignatureDoesNotMatch", bad.stderr)
+
+    def test_malformed_http_is_400_and_the_server_keeps_serving(self):
+        self.assertTrue(raw_http(self.cloud.endpoint, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400"))
+        self.assertTrue(raw_http(self.cloud.endpoint, b"GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n").startswith(b"HTTP/1.1 400"))
+        self.assertIn("TableNames", self.cloud.boto3_client("dynamodb").list_tables())
+
+
+class NoAuthTest(unittest.TestCase):
+    def test_no_auth_accepts_any_key(self):
+        with CloudServer(no_auth=True) as cloud:
+            s3 = cloud.boto3_client("s3", access_key="anything", secret_key="whatever")
+            s3.create_bucket(Bucket="noauth")
+            self.assertIn("noauth", [b["Name"] for b in s3.list_buckets()["Buckets"]])
+
+
+class HarnessTest(unittest.TestCase):
+    def test_kill9_and_restart_keep_the_data_dir(self):
+        with CloudServer() as cloud:
+            s3 = cloud.boto3_client("s3")
+            s3.create_bucket(Bucket="survives")
+            s3.put_object(Bucket="survives", Key="k", Body=b"acknowledged")
+            pid = cloud.pid
+            cloud.kill9()
+            with self.assertRaises(ProcessLookupError):
+                os.kill(pid, 0)
+            cloud.restart()
+            s3 = cloud.boto3_client("s3")
+            self.assertEqual(s3.get_object(Bucket="survives", Key="k")["Body"].read(), b"acknowledged")
+            data_dir = cloud.data_dir
+        self.assertFalse(os.path.exists(data_dir))  # the harness cleans up its own temp dir
+
+
+if __name__ == "__main__":
+    unittest.main()
