@@ -8,6 +8,11 @@
 namespace cli {
 // Declarations of the subcommands, one line each (implemented in src/cli/<name>.cc).
 int RunCloud(int argc, char** argv);
+int RunEmbed(int argc, char** argv);
+int RunRecognize(int argc, char** argv);
+int RunTrain(int argc, char** argv);
+int RunVerify(int argc, char** argv);
+int RunConvertLandmarks(int argc, char** argv);
 }  // namespace cli
 
 namespace {
@@ -15,6 +20,11 @@ namespace {
 // One row per subcommand, in the order `edgeface --help` lists them.
 const cli::Command kCommands[] = {
     {"cloud", "run the local cloud (S3, DynamoDB, SQS, ...) on 127.0.0.1:4566", &cli::RunCloud},
+    {"embed", "print the faces and 128-d descriptors of images", &cli::RunEmbed},
+    {"recognize", "recognise the people in images or videos against a gallery", &cli::RunRecognize},
+    {"train", "build a gallery from DIR/<person>/*.jpg and report validation accuracy", &cli::RunTrain},
+    {"verify", "are two photos the same person? (descriptor distance)", &cli::RunVerify},
+    {"convert-landmarks", "convert dlib's landmark model to edgeface's fast format (set-up)", &cli::RunConvertLandmarks},
     {nullptr, nullptr, nullptr},  // keeps the array non-empty; skipped below
 };
 
