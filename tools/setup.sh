@@ -34,3 +34,6 @@ bash tools/models.sh
 # Build.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build
+
+# dlib's 68-point landmark model, converted once into our fast-loading format (docs/face.md).
+[ -f models/shape_predictor_68.eflm ] || build/bin/edgeface convert-landmarks --out models/shape_predictor_68.eflm
