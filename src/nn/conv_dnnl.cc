@@ -4,7 +4,7 @@
 // post-ops.
 //
 // Threads: a primitive is immutable and may execute on several threads at once. Each thread
-// keeps its own stream, memory objects and scratchpad (scratchpad_mode::user), found by op id.
+// keeps its own stream, memory objects and scratchpad (scratchpad_mode::user), per kernel.
 // oneDNN from Debian parallelises with OpenMP; each Run sets the calling thread's OpenMP team to
 // one thread for the call (the budget is per core; callers parallelise across faces).
 #include "nn/conv_ops.h"
@@ -14,7 +14,6 @@
 
 #include <sys/mman.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -51,8 +50,9 @@ class OneOmpThread {
 };
 
 // A convolution primitive for one shape and fusion. Making one (oneDNN picks and JIT-compiles a
-// kernel) costs milliseconds, and the network has 29 convolutions of only 15 kinds, so they are
+// kernel) costs milliseconds, and the network has 29 convolutions of only 17 kinds, so they are
 // made once per process and shared: a primitive holds no weights and executes on many threads.
+// Kernels are never freed (at most one per kind: 17 for this network).
 struct Kernel {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
@@ -87,8 +87,6 @@ std::shared_ptr<const Kernel> GetKernel(const ConvParams& c, int in_rows, int in
   k = made;
   return k;
 }
-
-std::atomic<uint64_t> next_op_id{1};
 
 // The reordered filters of all ops live in 2 MB-aligned chunks advised as transparent huge pages:
 // the network's 22 MB of weights then cost about a dozen page faults at load instead of 5,600
@@ -177,18 +175,19 @@ class DnnlConvOp : public ConvOp {
     std::vector<uint8_t> scratch_bytes;
   };
 
-  DnnlConvOp() : id_(next_op_id.fetch_add(1)) {}
+  DnnlConvOp() = default;
 
   static const dnnl::stream& Stream() {
     thread_local const dnnl::stream stream(Engine());
     return stream;
   }
 
-  // This thread's memory objects for this op (made on the thread's first call; keyed by a
-  // process-unique id, so an op made later at the same address never sees stale ones).
+  // This thread's memory objects for this op's kernel (made on the thread's first call). They
+  // depend only on the kernel, which lives as long as the process, so ops of the same shape share
+  // them and a thread holds at most one set per kernel kind however many nets are loaded.
   PerThread& ThreadState() const {
-    thread_local std::unordered_map<uint64_t, PerThread> states;
-    PerThread& t = states[id_];
+    thread_local std::unordered_map<const Kernel*, PerThread> states;
+    PerThread& t = states[kernel_.get()];
     if (!t.src) {
       const auto& pd = kernel_->pd;
       t.src = dnnl::memory(pd.src_desc(), Engine(), DNNL_MEMORY_NONE);
@@ -199,7 +198,6 @@ class DnnlConvOp : public ConvOp {
     return t;
   }
 
-  uint64_t id_;
   size_t in_floats_ = 0, out_floats_ = 0;
   std::shared_ptr<const Kernel> kernel_;
   std::shared_ptr<uint8_t> weights_storage_;  // declared before weights_, which points into it
