@@ -34,7 +34,8 @@ base::Status Insert(json& root, std::string_view key, const std::string& value) 
   for (;;) {
     size_t dot = key.find('.', start);
     std::string_view seg = key.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (seg.empty()) return InvalidParameterValue("Malformed parameter name: " + std::string(key.substr(0, 100)));
+    // '#' marks list positions inside the tree, so no parameter name may start with it.
+    if (seg.empty() || seg[0] == '#') return InvalidParameterValue("Malformed parameter name: " + std::string(key.substr(0, 100)));
     int index = 0;
     std::string name = IsIndex(seg, index) ? "#" + std::to_string(index) : std::string(seg);
     if (IsIndex(seg, index) && (index < 1 || index > kMaxListIndex)) {
@@ -68,7 +69,11 @@ bool IsListNode(const json& node) {
 // Turns {"#2": x, "#1": y} into [y, x] (ordered by index).
 json ToList(const json& node) {
   std::map<int, const json*> ordered;
-  for (auto& [k, v] : node.items()) ordered[std::stoi(k.substr(1))] = &v;
+  for (auto& [k, v] : node.items()) {
+    int index = 0;
+    std::from_chars(k.data() + 1, k.data() + k.size(), index);
+    ordered[index] = &v;
+  }
   json out = json::array();
   for (auto& [i, v] : ordered) out.push_back(*v);
   return out;
