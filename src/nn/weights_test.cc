@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,7 +31,7 @@ class WeightsTest : public ::testing::Test {
     manifest_ = nlohmann::json::parse(*m);
     bin_ = *b;
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes the (possibly modified) manifest and bin to the temp dir and loads them.
   base::Status LoadModified() {
