@@ -4,6 +4,7 @@
 #include "cloud/s3/s3_api.h"
 #include "cloud/dynamodb/dynamodb_api.h"
 #include "cloud/sqs/sqs_api.h"
+#include "cloud/lambda/lambda_api.h"
 
 namespace cloud {
 
