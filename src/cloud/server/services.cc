@@ -19,6 +19,7 @@ base::Status RegisterServices(Gateway& gateway, const ServiceOptions& options) {
   EF_RETURN_IF_ERROR(AddService<s3::S3Api>(gateway, options, S3Route()));
   EF_RETURN_IF_ERROR(AddService<DynamoDbApi>(gateway, options, DynamoDbRoute()));
   EF_RETURN_IF_ERROR(AddService<SqsApi>(gateway, options, SqsRoute()));
+  EF_RETURN_IF_ERROR(AddService<lambda::LambdaApi>(gateway, options, lambda::LambdaRoute()));
   return base::Status::Ok();
 }
 
