@@ -1,6 +1,8 @@
 """The whole `edgeface cloud` process with real clients: start/stop, signatures as boto3 and the
 AWS CLI make them, error formats for wrong keys, malformed HTTP, and the harness itself."""
+import datetime
 import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -28,6 +30,45 @@ def raw_http(endpoint, data, timeout=5):
                 break
             out += chunk
         return out
+
+
+def _hmac(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def streaming_put(endpoint, path, data, chunk=65536, tamper=False, truncate=0, secret="test"):
+    """An S3 PUT with aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD, signed here in Python from
+    the SigV4 documentation (independently of our C++ signer). Returns the raw HTTP response."""
+    host = endpoint.replace("http://", "")
+    now = datetime.datetime.utcnow()
+    amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    scope = "%s/us-east-1/s3/aws4_request" % date
+    headers = {"content-encoding": "aws-chunked", "host": host, "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+               "x-amz-date": amz_date, "x-amz-decoded-content-length": str(len(data))}
+    names = sorted(headers)
+    creq = "\n".join(["PUT", path, "", "".join("%s:%s\n" % (n, headers[n]) for n in names), ";".join(names),
+                       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"])
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), date), "us-east-1"), "s3"), "aws4_request")
+    seed = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+    empty = hashlib.sha256(b"").hexdigest()
+    body, prev, pos = b"", seed, 0
+    while True:
+        piece = data[pos:pos + chunk]
+        sts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, prev, empty, hashlib.sha256(piece).hexdigest()])
+        prev = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        body += b"%x;chunk-signature=%s\r\n%s\r\n" % (len(piece), prev.encode(), piece)
+        if not piece:
+            break
+        pos += len(piece)
+    if tamper:
+        body = body.replace(b"\r\n" + data[:8], b"\r\n" + bytes([data[0] ^ 1]) + data[1:8], 1)
+    if truncate:
+        body = body[:-truncate]
+    auth = "AWS4-HMAC-SHA256 Credential=test/%s, SignedHeaders=%s, Signature=%s" % (scope, ";".join(names), seed)
+    head = "PUT %s HTTP/1.1\r\n" % path + "".join("%s: %s\r\n" % (n, headers[n]) for n in names)
+    head += "Authorization: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (auth, len(body))
+    return raw_http(endpoint, head.encode() + body, timeout=10)
 
 
 class ProcessTest(unittest.TestCase):
@@ -124,6 +165,24 @@ class AuthTest(unittest.TestCase):
             bad = self.cloud.aws("s3", "ls", "s3://cli-cp", secret_key="wrong")
             self.assertNotEqual(bad.returncode, 0)
             self.assertIn("SignatureDoesNotMatch", bad.stderr)
+
+    def test_aws_chunked_upload_with_chunk_signatures(self):
+        s3 = self.cloud.boto3_client("s3")
+        s3.create_bucket(Bucket="chunked")
+        data = os.urandom(300 * 1024)
+        self.assertTrue(streaming_put(self.cloud.endpoint, "/chunked/good.bin", data).startswith(b"HTTP/1.1 200"))
+        self.assertEqual(s3.get_object(Bucket="chunked", Key="good.bin")["Body"].read(), data)
+
+        tampered = streaming_put(self.cloud.endpoint, "/chunked/tampered.bin", data, tamper=True)
+        self.assertTrue(tampered.startswith(b"HTTP/1.1 403"), tampered[:200])
+        self.assertIn(b"SignatureDoesNotMatch", tampered)
+        truncated = streaming_put(self.cloud.endpoint, "/chunked/truncated.bin", data, truncate=1000)
+        self.assertTrue(truncated.startswith(b"HTTP/1.1 400"), truncated[:200])
+        self.assertIn(b"IncompleteBody", truncated)
+        wrong_key = streaming_put(self.cloud.endpoint, "/chunked/wrong.bin", data, secret="nope")
+        self.assertTrue(wrong_key.startswith(b"HTTP/1.1 403"), wrong_key[:200])
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="chunked").get("Contents", [])]
+        self.assertEqual(keys, ["good.bin"])  # nothing of the refused uploads was stored
 
     def test_malformed_http_is_400_and_the_server_keeps_serving(self):
         self.assertTrue(raw_http(self.cloud.endpoint, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400"))
