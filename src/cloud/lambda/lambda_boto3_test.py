@@ -146,5 +146,38 @@ class LambdaClientsTest(unittest.TestCase):
         self.assertEqual(record["responsePayload"]["errorMessage"], "async boom")
 
 
+class LambdaDurabilityTest(unittest.TestCase):
+    def test_an_acknowledged_event_invocation_survives_kill_9(self):
+        tmp = tempfile.mkdtemp(prefix="edgeface-lambda-kill-")
+        try:
+            os.makedirs(os.path.join(tmp, "lambda"))
+            with open(os.path.join(tmp, "lambda", "functions.json"), "w") as f:
+                json.dump({"Functions": [{"FunctionName": "probe", "Command": [edgeface_bin(), "fn", "probe"]}]}, f)
+            with CloudServer(data_dir=tmp) as cloud:
+                sqs = cloud.boto3_client("sqs")
+                url = sqs.create_queue(QueueName="lambda-successes")["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                lam = cloud.boto3_client("lambda")
+                lam.put_function_event_invoke_config(FunctionName="probe",
+                                                     DestinationConfig={"OnSuccess": {"Destination": arn}})
+                r = lam.invoke(FunctionName="probe", InvocationType="Event", Payload=b'{"sleep_ms": 1500}')
+                request_id = r["ResponseMetadata"]["RequestId"]
+                cloud.kill9()  # while the event runs (it sleeps 1.5 s)
+                cloud.restart()
+                sqs = cloud.boto3_client("sqs")
+                url = sqs.get_queue_url(QueueName="lambda-successes")["QueueUrl"]
+                deadline = time.time() + 20
+                messages = []
+                while not messages and time.time() < deadline:
+                    messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2).get("Messages", [])
+                self.assertEqual(len(messages), 1)
+                record = json.loads(messages[0]["Body"])
+                self.assertEqual(record["requestContext"]["requestId"], request_id)
+                self.assertEqual(record["requestContext"]["condition"], "Success")
+                self.assertEqual(record["responsePayload"], {"sleep_ms": 1500})
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
