@@ -159,6 +159,23 @@ TEST_F(SqsApiTest, QueryProtocolRoundTripWithMessageAttributes) {
   EXPECT_NE(deleted.body.find("<DeleteMessageResponse"), std::string::npos);
 }
 
+TEST_F(SqsApiTest, QueryProtocolBatchEntriesKeepTheirMessageAttributes) {
+  QueueUrl("qb");
+  http::Response r = Call(QueryRequest({{"Action", "SendMessageBatch"}, {"QueueUrl", "/000000000000/qb"},
+                                        {"SendMessageBatchRequestEntry.1.Id", "one"},
+                                        {"SendMessageBatchRequestEntry.1.MessageBody", "b1"},
+                                        {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Name", "PostalCode"},
+                                        {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType", "String"},
+                                        {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue", "ABC123"},
+                                        {"SendMessageBatchRequestEntry.2.Id", "two"},
+                                        {"SendMessageBatchRequestEntry.2.MessageBody", "b2"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<SendMessageBatchResultEntry><Id>one</Id><MD5OfMessageAttributes>b8e89563a83b6381835710c1e088e74f"
+                        "</MD5OfMessageAttributes>"),
+            std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<SendMessageBatchResultEntry><Id>two</Id><MD5OfMessageBody>"), std::string::npos) << r.body;
+}
+
 TEST_F(SqsApiTest, QueryProtocolErrorsAreErrorResponses) {
   http::Response r = Call(QueryRequest({{"Action", "GetQueueUrl"}, {"QueueName", "nope"}}));
   EXPECT_EQ(r.status, 400);

@@ -93,6 +93,11 @@ json ListToMap(const json& list, std::string_view key_field, std::string_view va
 }
 
 json Convert(const json& node, std::string_view action) {
+  if (node.is_array()) {
+    json out = json::array();
+    for (const json& e : node) out.push_back(Convert(e, action));
+    return out;
+  }
   if (!node.is_object()) return node;
   if (IsListNode(node)) {
     json out = json::array();
