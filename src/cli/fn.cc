@@ -25,7 +25,7 @@ const char kUsage[] =
     "functions:\n"
     "  echo    returns its event unchanged (the empty function of the benchmarks)\n"
     "  probe   does what its JSON event asks, for tests of the engine: {\"print\": TEXT,\n"
-    "          \"sleep_ms\": N, \"alloc_mb\": N, \"throw\": MESSAGE, \"exit\": CODE}; returns the event\n"
+    "          \"sleep_ms\": N, \"alloc_mb\": N, \"throw\": MESSAGE, \"exit\": CODE, \"introspect\": true}; returns the event\n"
     "\n"
     "EDGEFACE_FN_INIT_ERROR=MESSAGE makes init fail with MESSAGE (posted to /runtime/init/error).\n";
 
@@ -46,6 +46,13 @@ runtime::InvocationResponse Probe(const runtime::InvocationRequest& request) {
     }
   }
   if (event.contains("throw")) throw std::runtime_error(event["throw"].get<std::string>());
+  if (event.contains("introspect")) {
+    const char* trace = std::getenv("_X_AMZN_TRACE_ID");
+    nlohmann::json out = {{"request_id", request.request_id}, {"function_arn", request.function_arn},
+                          {"trace_env", trace ? trace : ""}, {"trace", request.xray_trace_id},
+                          {"remaining_ms", request.remaining_time().count()}};
+    return runtime::InvocationResponse::Success(out.dump(), "application/json");
+  }
   if (event.contains("exit")) {
     std::fflush(stdout);
     std::_Exit(event["exit"].get<int>());

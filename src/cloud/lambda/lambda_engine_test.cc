@@ -165,6 +165,22 @@ TEST_F(EngineTest, AThrowingHandlerIsAFunctionErrorAndTheInstanceLivesOn) {
   EXPECT_EQ(Stats("thrower").cold_starts, 1);
 }
 
+TEST_F(EngineTest, TheRuntimeClientSeesRequestIdDeadlineArnAndTraceId) {
+  Open();
+  AddFunction("probe", "probe", 5);
+  http::Headers trace;
+  trace.Add("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+  http::Response r = Invoke(*api_, "probe", R"({"introspect":true})", trace);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["request_id"], r.headers.GetOr("x-amzn-RequestId", ""));
+  EXPECT_EQ(body["function_arn"], "arn:aws:lambda:us-east-1:000000000000:function:probe");
+  EXPECT_EQ(body["trace"], "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+  EXPECT_EQ(body["trace_env"], body["trace"]);  // exported as _X_AMZN_TRACE_ID
+  EXPECT_GT(body["remaining_ms"].get<int64_t>(), 3000);
+  EXPECT_LE(body["remaining_ms"].get<int64_t>(), 5000);
+}
+
 TEST_F(EngineTest, InitFailureIsReportedAsTheRuntimePostedIt) {
   Open();
   AddFunction("broken", "echo", 3, std::nullopt, {{"EDGEFACE_FN_INIT_ERROR", "gallery missing"}});
