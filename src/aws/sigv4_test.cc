@@ -170,6 +170,19 @@ TEST(SigV4, ContentSha256MustMatchTheBody) {
   EXPECT_TRUE(VerifyRequest(req, lookup, now).ok());
   req.body = "PAYLOAD";
   EXPECT_EQ(VerifyRequest(req, lookup, now).error, AuthError::kContentSha256Mismatch);
+
+  // UNSIGNED-PAYLOAD (S3 over https, presigned PUTs): the body is not part of the signature.
+  http::Request unsigned_req;
+  unsigned_req.method = "PUT";
+  unsigned_req.target = "/bucket/key";
+  ASSERT_TRUE(unsigned_req.ParseTarget());
+  unsigned_req.headers.Add("Host", "127.0.0.1");
+  unsigned_req.body = "payload";
+  opts.payload_hash = std::string(kUnsignedPayload);
+  SignRequest(unsigned_req, Credentials{}, opts);
+  EXPECT_EQ(*unsigned_req.headers.Get("x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
+  unsigned_req.body = "any other body";
+  EXPECT_TRUE(VerifyRequest(unsigned_req, lookup, now).ok());
 }
 
 TEST(SigV4, PresignedUrlVerifiesUntilItExpires) {

@@ -267,6 +267,32 @@ TEST_F(GatewayTest, UnknownTargetGetsAJsonError) {
   EXPECT_NE(none.body.find("<Code>NotImplemented</Code>"), std::string::npos);
 }
 
+TEST(RequestTarget, ParsesTheFormsAwsClientsSend) {
+  http::Request r;
+  r.target = "/bucket/dir/a%20b%2Bc+d%2Fe?uploads&list-type=2&prefix=a%2Fb&empty=";
+  ASSERT_TRUE(r.ParseTarget());
+  EXPECT_EQ(r.raw_path, "/bucket/dir/a%20b%2Bc+d%2Fe");
+  EXPECT_EQ(r.path, "/bucket/dir/a b+c+d/e");  // '+' in a path is a plus, never a space
+  EXPECT_TRUE(r.HasQuery("uploads"));
+  EXPECT_EQ(r.Query("prefix"), "a/b");
+  EXPECT_EQ(r.Query("empty"), "");
+  for (const char* bad : {"/a%zz", "/a%4", "/?x=%g0"}) {
+    http::Request b;
+    b.target = bad;
+    EXPECT_FALSE(b.ParseTarget()) << bad;
+  }
+}
+
+TEST(VirtualHost, OnlyBucketHostsAreVirtual) {
+  EXPECT_EQ(VirtualHostedBucket("photos.localhost:4566"), "photos");
+  EXPECT_EQ(VirtualHostedBucket("my.dotted.bucket.s3.localhost"), "my.dotted.bucket");
+  EXPECT_EQ(VirtualHostedBucket("b.s3.amazonaws.com"), "b");
+  EXPECT_EQ(VirtualHostedBucket("127.0.0.1:4566"), std::nullopt);
+  EXPECT_EQ(VirtualHostedBucket("localhost:4566"), std::nullopt);
+  EXPECT_EQ(VirtualHostedBucket("s3.localhost"), std::nullopt);
+  EXPECT_EQ(VirtualHostedBucket("[::1]:4566"), std::nullopt);
+}
+
 TEST_F(GatewayTest, RegisteringTwiceFails) {
   EXPECT_FALSE(gateway_->Register(S3Route(), [](http::Request&&, http::Reply) {}).ok());
 }
