@@ -1,5 +1,6 @@
 #include "cloud/dynamodb/dynamodb_api.h"
 
+#include <future>
 #include <random>
 
 #include "base/files.h"
@@ -18,15 +19,22 @@ constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
 struct Operation {
   std::string_view name;
   OpResult (*run)(OpContext&, const json&);
+  bool writes;  // runs on the store's commit thread (group commit)
 };
 
 constexpr Operation kOperations[] = {
-    {"CreateTable", dynamodb::api::CreateTable},       {"DescribeTable", dynamodb::api::DescribeTable},
-    {"ListTables", dynamodb::api::ListTables},         {"DeleteTable", dynamodb::api::DeleteTable},
-    {"PutItem", dynamodb::api::PutItem},               {"GetItem", dynamodb::api::GetItem},
-    {"DeleteItem", dynamodb::api::DeleteItem},         {"UpdateItem", dynamodb::api::UpdateItem},
-    {"Query", dynamodb::api::Query},                   {"Scan", dynamodb::api::Scan},
-    {"BatchWriteItem", dynamodb::api::BatchWriteItem}, {"BatchGetItem", dynamodb::api::BatchGetItem},
+    {"CreateTable", dynamodb::api::CreateTable, true},
+    {"DescribeTable", dynamodb::api::DescribeTable, false},
+    {"ListTables", dynamodb::api::ListTables, false},
+    {"DeleteTable", dynamodb::api::DeleteTable, true},
+    {"PutItem", dynamodb::api::PutItem, true},
+    {"GetItem", dynamodb::api::GetItem, false},
+    {"DeleteItem", dynamodb::api::DeleteItem, true},
+    {"UpdateItem", dynamodb::api::UpdateItem, true},
+    {"Query", dynamodb::api::Query, false},
+    {"Scan", dynamodb::api::Scan, false},
+    {"BatchWriteItem", dynamodb::api::BatchWriteItem, true},
+    {"BatchGetItem", dynamodb::api::BatchGetItem, false},
 };
 
 std::string RequestId() {
@@ -88,30 +96,54 @@ base::StatusOr<std::unique_ptr<DynamoDbApi>> DynamoDbApi::Open(const ServiceCont
   return std::unique_ptr<DynamoDbApi>(new DynamoDbApi(ctx, std::move(*store)));
 }
 
-void DynamoDbApi::Handle(http::Request&& request, http::Reply reply) { reply(HandleSync(request)); }
+void DynamoDbApi::Handle(http::Request&& request, http::Reply reply) { Run(request, std::move(reply)); }
 
 http::Response DynamoDbApi::HandleSync(const http::Request& request) {
+  std::promise<http::Response> promise;
+  std::future<http::Response> future = promise.get_future();
+  Run(request, [&promise](http::Response r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void DynamoDbApi::Run(const http::Request& request, http::Reply reply) {
   if (request.method != "POST") {
-    return ErrorResponse("UnknownOperationException", "DynamoDB accepts only POST requests");
+    return reply(ErrorResponse("UnknownOperationException", "DynamoDB accepts only POST requests"));
   }
   std::string_view target = request.headers.GetOr("X-Amz-Target", "");
-  if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) {
-    return ErrorResponse("UnknownOperationException", "");
-  }
+  if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return reply(ErrorResponse("UnknownOperationException", ""));
   std::string_view op_name = target.substr(kTargetPrefix.size());
   const Operation* op = nullptr;
   for (const Operation& o : kOperations) {
     if (o.name == op_name) op = &o;
   }
-  if (!op) return ErrorResponse("UnknownOperationException", "");
+  if (!op) return reply(ErrorResponse("UnknownOperationException", ""));
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
-    return ErrorResponse("SerializationException", "Start of structure or map found where not expected");
+    return reply(ErrorResponse("SerializationException", "Start of structure or map found where not expected"));
   }
-  OpContext c{store_.get(), &ctx_};
-  OpResult result = op->run(c, body);
-  if (!result.ok()) return StatusToResponse(result.status());
-  return JsonResponse(200, std::move(*result));
+  if (!op->writes) {
+    OpContext c{store_.get(), &ctx_};
+    OpResult result = op->run(c, body);
+    return reply(result.ok() ? JsonResponse(200, std::move(*result)) : StatusToResponse(result.status()));
+  }
+  // A write runs on the commit thread and is answered only after its group commit is durable.
+  struct Pending {
+    json body;
+    OpResult result = base::Status::Internal("write did not run");
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->body = std::move(body);
+  store_->SubmitWrite(
+      [store = store_.get(), service = &ctx_, op, pending] {
+        OpContext c{store, service};
+        pending->result = op->run(c, pending->body);
+        return pending->result.status();
+      },
+      [pending, reply = std::move(reply)](base::Status commit) {
+        if (!commit.ok()) return reply(StatusToResponse(base::Status::Internal(commit.message())));
+        OpResult& r = pending->result;
+        reply(r.ok() ? JsonResponse(200, std::move(*r)) : StatusToResponse(r.status()));
+      });
 }
 
 }  // namespace cloud

@@ -22,7 +22,8 @@ class DynamoDbApi {
   // Opens (creating when needed) the store in ctx.data_dir, which must exist or be creatable.
   static base::StatusOr<std::unique_ptr<DynamoDbApi>> Open(const ServiceContext& ctx);
 
-  // Thread-safe. Answers synchronously on the calling thread (a write waits for its commit).
+  // Thread-safe. Reads are answered on the calling thread; writes are answered from the store's
+  // commit thread once their (group) commit is durable, so the I/O thread never waits for fsync.
   void Handle(http::Request&& request, http::Reply reply);
 
   // The same, returning the response (for tests and benchmarks without a socket).
@@ -31,6 +32,7 @@ class DynamoDbApi {
  private:
   DynamoDbApi(ServiceContext ctx, std::unique_ptr<dynamodb::TableStore> store)
       : ctx_(std::move(ctx)), store_(std::move(store)) {}
+  void Run(const http::Request& request, http::Reply reply);
   ServiceContext ctx_;
   std::unique_ptr<dynamodb::TableStore> store_;
 };

@@ -63,6 +63,57 @@ Item KeyOf(const TableInfo& t, const Item& item) {
   return key;
 }
 
+// A savepoint: a transaction of its own at top level, a nested one inside a group commit.
+class Savepoint {
+ public:
+  explicit Savepoint(base::Db& db) : db_(db), begin_(db.Exec("SAVEPOINT w")) {}
+  ~Savepoint() {
+    if (!done_ && begin_.ok()) {
+      db_.Exec("ROLLBACK TO w");
+      db_.Exec("RELEASE w");
+    }
+  }
+  base::Status status() const { return begin_; }
+  base::Status Release() {
+    EF_RETURN_IF_ERROR(begin_);
+    base::Status s = db_.Exec("RELEASE w");
+    if (s.ok()) done_ = true;
+    return s;
+  }
+
+ private:
+  base::Db& db_;
+  base::Status begin_;
+  bool done_ = false;
+};
+
+// A cached prepared statement, reset when the lease ends so no read snapshot stays open.
+class Lease {
+ public:
+  Lease(base::Db& db, std::unordered_map<std::string, base::Stmt>& cache, const std::string& sql) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      base::StatusOr<base::Stmt> prepared = db.Prepare(sql);
+      if (!prepared.ok()) {
+        status_ = prepared.status();
+        return;
+      }
+      it = cache.emplace(sql, std::move(*prepared)).first;
+    }
+    stmt_ = &it->second;
+  }
+  ~Lease() {
+    if (stmt_) stmt_->Reset();
+  }
+  bool ok() const { return stmt_ != nullptr; }
+  const base::Status& status() const { return status_; }
+  base::Stmt* operator->() { return stmt_; }
+
+ private:
+  base::Stmt* stmt_ = nullptr;
+  base::Status status_;
+};
+
 double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -86,7 +137,58 @@ base::StatusOr<std::unique_ptr<TableStore>> TableStore::Open(const std::string& 
   if (!reader.ok()) return reader.status();
   std::unique_ptr<TableStore> store(new TableStore(std::move(*writer), std::move(*reader)));
   EF_RETURN_IF_ERROR(store->LoadTables());
+  store->committer_ = std::thread([s = store.get()] { s->CommitLoop(); });
   return store;
+}
+
+TableStore::~TableStore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+void TableStore::SubmitWrite(std::function<base::Status()> work, std::function<void(base::Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back({std::move(work), std::move(done)});
+  }
+  queue_cv_.notify_one();
+}
+
+void TableStore::CommitLoop() {
+  // Bounds a group so one commit's latency stays small under a flood of writes.
+  constexpr size_t kMaxGroup = 256;
+  for (;;) {
+    std::vector<PendingWrite> group;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything submitted has been answered
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    base::Status commit;
+    {
+      std::lock_guard<std::recursive_mutex> lock(write_mu_);
+      commit = writer_.Exec("BEGIN IMMEDIATE");
+      if (commit.ok()) {
+        for (PendingWrite& w : group) {
+          Savepoint sp(writer_);
+          base::Status s = sp.status().ok() ? w.work() : sp.status();
+          if (s.ok()) s = sp.Release();
+          // A failed write rolled back its own savepoint; the others still commit.
+        }
+        commit = writer_.Exec("COMMIT");
+        if (!commit.ok()) writer_.Exec("ROLLBACK");
+      }
+    }
+    for (PendingWrite& w : group) w.done(commit);
+  }
 }
 
 base::Status TableStore::LoadTables() {
@@ -110,7 +212,7 @@ base::Status TableStore::LoadTables() {
 }
 
 base::Status TableStore::CreateTable(const TableInfo& info) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
   {
     std::lock_guard<std::mutex> t(tables_mu_);
     for (const Entry& e : tables_) {
@@ -159,7 +261,7 @@ base::StatusOr<TableStats> TableStore::Stats(const std::string& name) {
   base::StatusOr<int64_t> tid = TableId(name);
   if (!tid.ok()) return tid.status();
   std::lock_guard<std::mutex> lock(read_mu_);
-  base::StatusOr<base::Stmt> q = reader_.Prepare("SELECT count(*), coalesce(sum(length(item)), 0) FROM items WHERE tid=?");
+  Lease q(reader_, read_stmts_, "SELECT count(*), coalesce(sum(length(item)), 0) FROM items WHERE tid=?");
   if (!q.ok()) return q.status();
   q->Bind(1, *tid);
   base::StatusOr<bool> row = q->Step();
@@ -168,12 +270,12 @@ base::StatusOr<TableStats> TableStore::Stats(const std::string& name) {
 }
 
 base::StatusOr<TableInfo> TableStore::DeleteTable(const std::string& name) {
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(name);
   if (!tid.ok()) return tid.status();
   base::StatusOr<TableInfo> info = GetTable(name);
   {
-    base::Transaction tx(writer_);
+    Savepoint tx(writer_);
     EF_RETURN_IF_ERROR(tx.status());
     base::StatusOr<base::Stmt> del_items = writer_.Prepare("DELETE FROM items WHERE tid=?");
     if (!del_items.ok()) return del_items.status();
@@ -181,7 +283,7 @@ base::StatusOr<TableInfo> TableStore::DeleteTable(const std::string& name) {
     base::StatusOr<base::Stmt> del_table = writer_.Prepare("DELETE FROM tables WHERE id=?");
     if (!del_table.ok()) return del_table.status();
     EF_RETURN_IF_ERROR(del_table->Bind(1, *tid).Run());
-    EF_RETURN_IF_ERROR(tx.Commit());
+    EF_RETURN_IF_ERROR(tx.Release());
   }
   std::lock_guard<std::mutex> t(tables_mu_);
   std::erase_if(tables_, [&](const Entry& e) { return e.id == *tid; });
@@ -243,7 +345,7 @@ base::Status TableStore::ValidateKey(const TableInfo& table, const Item& key) co
 }
 
 base::StatusOr<std::optional<Item>> TableStore::ReadItem(base::Db& db, int64_t tid, const Keys& keys) {
-  base::StatusOr<base::Stmt> q = db.Prepare("SELECT item FROM items WHERE tid=? AND hk=? AND rk=?");
+  Lease q(db, &db == &writer_ ? write_stmts_ : read_stmts_, "SELECT item FROM items WHERE tid=? AND hk=? AND rk=?");
   if (!q.ok()) return q.status();
   q->Bind(1, tid).BindBlob(2, keys.hash).BindBlob(3, keys.range);
   base::StatusOr<bool> row = q->Step();
@@ -255,13 +357,13 @@ base::StatusOr<std::optional<Item>> TableStore::ReadItem(base::Db& db, int64_t t
 }
 
 base::Status TableStore::WriteItem(int64_t tid, const Keys& keys, const Item& item) {
-  base::StatusOr<base::Stmt> q = writer_.Prepare("INSERT OR REPLACE INTO items(tid, hk, rk, item) VALUES(?,?,?,?)");
+  Lease q(writer_, write_stmts_, "INSERT OR REPLACE INTO items(tid, hk, rk, item) VALUES(?,?,?,?)");
   if (!q.ok()) return q.status();
   return q->Bind(1, tid).BindBlob(2, keys.hash).BindBlob(3, keys.range).BindBlob(4, Serialize(item)).Run();
 }
 
 base::Status TableStore::DeleteRow(int64_t tid, const Keys& keys) {
-  base::StatusOr<base::Stmt> q = writer_.Prepare("DELETE FROM items WHERE tid=? AND hk=? AND rk=?");
+  Lease q(writer_, write_stmts_, "DELETE FROM items WHERE tid=? AND hk=? AND rk=?");
   if (!q.ok()) return q.status();
   return q->Bind(1, tid).BindBlob(2, keys.hash).BindBlob(3, keys.range).Run();
 }
@@ -272,7 +374,7 @@ base::StatusOr<std::optional<Item>> TableStore::Put(const std::string& table, It
   base::StatusOr<Keys> keys = ItemKeys(*t, item, false);
   if (!keys.ok()) return keys.status();
   if (ItemSize(item) > kMaxItemBytes) return Invalid("Item size has exceeded the maximum allowed size");
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);  // the table may have been deleted meanwhile
   if (!tid.ok()) return tid.status();
   base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
@@ -288,7 +390,7 @@ base::StatusOr<std::optional<Item>> TableStore::Delete(const std::string& table,
   if (!t.ok()) return t.status();
   base::StatusOr<Keys> keys = ItemKeys(*t, key, true);
   if (!keys.ok()) return keys.status();
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);
   if (!tid.ok()) return tid.status();
   base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
@@ -311,7 +413,7 @@ base::StatusOr<UpdateResult> TableStore::Update(const std::string& table, const 
                      ". This attribute is part of the key");
     }
   }
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);
   if (!tid.ok()) return tid.status();
   base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
@@ -359,13 +461,13 @@ base::Status TableStore::BatchWrite(const std::vector<WriteRequest>& writes) {
     if (!tid.ok()) return tid.status();
     prepared.push_back({*tid, std::move(*keys), &w});
   }
-  std::lock_guard<std::mutex> lock(write_mu_);
-  base::Transaction tx(writer_);
+  std::lock_guard<std::recursive_mutex> lock(write_mu_);
+  Savepoint tx(writer_);
   EF_RETURN_IF_ERROR(tx.status());
   for (const Prepared& p : prepared) {
     EF_RETURN_IF_ERROR(p.w->is_put ? WriteItem(p.tid, p.keys, p.w->item) : DeleteRow(p.tid, p.keys));
   }
-  return tx.Commit();
+  return tx.Release();
 }
 
 base::StatusOr<Page> TableStore::Query(const std::string& table, const QuerySpec& spec) {
@@ -434,7 +536,7 @@ base::StatusOr<Page> TableStore::RunPage(const TableInfo& t, int64_t tid, const 
     sql += " ORDER BY hk, rk";
   }
   std::lock_guard<std::mutex> lock(read_mu_);
-  base::StatusOr<base::Stmt> q = reader_.Prepare(sql);
+  Lease q(reader_, read_stmts_, sql);
   if (!q.ok()) return q.status();
   q->Bind(1, tid);
   for (size_t i = 0; i < blobs.size(); ++i) q->BindBlob(static_cast<int>(i) + 2, blobs[i]);

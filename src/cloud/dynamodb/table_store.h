@@ -13,14 +13,22 @@
 // the table exists; FailedPrecondition = a ConditionExpression was false; InvalidArgument = a
 // validation error worded as DynamoDB words it; IoError = the disk.
 //
+// Group commit: SubmitWrite runs writes queued at the same time in one transaction, so one fsync
+// acknowledges many concurrent writes (the server sends every write through it).
+//
 // Thread-safety: all methods are thread-safe. Writes are serialised; reads use their own
 // connection and do not wait for a write's fsync.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/sqlite.h"
@@ -116,8 +124,17 @@ class TableStore {
   base::StatusOr<Page> Query(const std::string& table, const QuerySpec& spec);
   base::StatusOr<Page> Scan(const std::string& table, const QuerySpec& spec);
 
+  // Runs `work` on the store's commit thread inside a transaction shared with the other writes
+  // queued meanwhile (each in its own savepoint, so a failing `work` undoes only its own changes),
+  // then calls `done` on that thread with the commit's status once the commit is durable.
+  // `work` may call the write methods above. Returns at once.
+  void SubmitWrite(std::function<base::Status()> work, std::function<void(base::Status)> done);
+
+  ~TableStore();
+
  private:
   TableStore(base::Db writer, base::Db reader) : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  void CommitLoop();
   base::Status LoadTables();
   struct Keys {
     std::string hash, range;  // sortable encodings
@@ -136,10 +153,24 @@ class TableStore {
   };
   std::vector<Entry> tables_;  // sorted by name
 
-  std::mutex write_mu_;  // guards writer_
+  // Guards writer_ and write_stmts_. Recursive: the commit thread holds it for a whole group while
+  // the write methods it runs take it again.
+  std::recursive_mutex write_mu_;
   base::Db writer_;
-  std::mutex read_mu_;   // guards reader_
+  std::unordered_map<std::string, base::Stmt> write_stmts_;
+  std::mutex read_mu_;  // guards reader_ and read_stmts_
   base::Db reader_;
+  std::unordered_map<std::string, base::Stmt> read_stmts_;
+
+  struct PendingWrite {
+    std::function<base::Status()> work;
+    std::function<void(base::Status)> done;
+  };
+  std::mutex queue_mu_;  // guards queue_ and stopping_
+  std::condition_variable queue_cv_;
+  std::deque<PendingWrite> queue_;
+  bool stopping_ = false;
+  std::thread committer_;
 };
 
 // The sortable encoding of a key value (S and B: the bytes; N: Decimal::SortKey()).
