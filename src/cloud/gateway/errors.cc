@@ -71,13 +71,13 @@ http::Response ErrorResponse(const ServiceRoute& route, const http::Request& req
       [[fallthrough]];
     case ErrorFormat::kJson10: {
       nlohmann::json j = {{"__type", JsonType(route, code)}, {"message", message}};
-      r.body = j.dump();
+      r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // messages may quote client bytes
       FinishJson(r, id, "application/x-amz-json-1.0");
       break;
     }
     case ErrorFormat::kRestJson: {
       nlohmann::json j = {{"Type", status >= 500 ? "Service" : "User"}, {"message", message}};
-      r.body = j.dump();
+      r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // messages may quote client bytes
       r.headers.Set("x-amzn-ErrorType", std::string(code));
       FinishJson(r, id, "application/json");
       break;

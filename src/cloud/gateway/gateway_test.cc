@@ -293,6 +293,19 @@ TEST(VirtualHost, OnlyBucketHostsAreVirtual) {
   EXPECT_EQ(VirtualHostedBucket("[::1]:4566"), std::nullopt);
 }
 
+// Found by gateway_fuzzer: an error message quoting invalid UTF-8 from the client made the JSON
+// writer throw (the connection got a 500 instead of the service's error).
+TEST_F(GatewayTest, InvalidUtf8InAQuotedHeaderStillGivesAJsonError) {
+  auto r = Make("POST", "/", "{}");
+  r.headers.Add("X-Amz-Target", "DynamoDB_20120810.GetItem");
+  r.headers.Add("X-Amz-Date", "2026\xff\xfe01T120000Z");
+  r.headers.Add("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260301/us-east-1/dynamodb/aws4_request, "
+                                 "SignedHeaders=host;x-amz-date, Signature=00");
+  http::Response resp = Send(r);
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(resp.body)["__type"], "com.amazon.coral.service#IncompleteSignatureException");
+}
+
 TEST_F(GatewayTest, RegisteringTwiceFails) {
   EXPECT_FALSE(gateway_->Register(S3Route(), [](http::Request&&, http::Reply) {}).ok());
 }
