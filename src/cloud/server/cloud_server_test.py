@@ -82,6 +82,28 @@ class ProcessTest(unittest.TestCase):
             cloud.proc.send_signal(signal.SIGINT)
             self.assertEqual(cloud.proc.wait(10), 0)
 
+    def test_sigterm_with_pending_long_polls_exits_0(self):
+        # Replies held by a service (SQS long polls) must not outlive the server's I/O context.
+        import threading
+        with CloudServer() as cloud:
+            sqs = cloud.boto3_client("sqs")
+            url = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+            pollers = [threading.Thread(target=lambda: self._poll(sqs, url)) for _ in range(3)]
+            for t in pollers:
+                t.start()
+            import time
+            time.sleep(0.5)
+            self.assertEqual(cloud.stop(), 0)
+            for t in pollers:
+                t.join(30)
+
+    @staticmethod
+    def _poll(sqs, url):
+        try:
+            sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+        except Exception:
+            pass  # the server went away, as intended
+
     def test_help_names_the_default_data_dir(self):
         out = subprocess.run([edgeface_bin(), "cloud", "--help"], capture_output=True, text=True, timeout=10)
         self.assertEqual(out.returncode, 0)
