@@ -19,6 +19,12 @@ using base::StatusOr;
 
 namespace {
 
+// obj[key] when it is a string, else "" (nlohmann's value() throws on a non-string).
+std::string StringField(const nlohmann::json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string ShapeString(const std::vector<int>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
@@ -41,10 +47,15 @@ struct WeightsFile::Rep {
   // fault per page while dequantising).
   const unsigned char* data = nullptr;
   size_t size = 0;
+  bool mapped = false;
+  std::string owned;  // FromMemory's copy of the .bin
 
   ~Rep() {
-    if (data) ::munmap(const_cast<unsigned char*>(data), size);
+    if (mapped) ::munmap(const_cast<unsigned char*>(data), size);
   }
+
+  // Parses the manifest and places every tensor in data[0, size).
+  Status Parse(const std::string& manifest_text);
 };
 
 WeightsFile::WeightsFile(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -81,16 +92,32 @@ StatusOr<WeightsFile> WeightsFile::Open(const std::string& manifest_path, const 
       return Status::IoError(bin_path + ": mmap: " + std::strerror(errno));
     }
     rep->data = static_cast<const unsigned char*>(p);
+    rep->mapped = true;
   }
   ::close(fd);
+  EF_RETURN_IF_ERROR(rep->Parse(*manifest_text));
+  return WeightsFile(std::move(rep));
+}
 
-  nlohmann::json manifest = nlohmann::json::parse(*manifest_text, nullptr, /*allow_exceptions=*/false);
+StatusOr<WeightsFile> WeightsFile::FromMemory(const std::string& manifest_json, std::string bin) {
+  auto rep = std::make_unique<Rep>();
+  rep->manifest_path = "manifest";
+  rep->bin_path = "bin";
+  rep->owned = std::move(bin);
+  rep->data = reinterpret_cast<const unsigned char*>(rep->owned.data());
+  rep->size = rep->owned.size();
+  EF_RETURN_IF_ERROR(rep->Parse(manifest_json));
+  return WeightsFile(std::move(rep));
+}
+
+Status WeightsFile::Rep::Parse(const std::string& manifest_text) {
+  nlohmann::json manifest = nlohmann::json::parse(manifest_text, nullptr, /*allow_exceptions=*/false);
   if (manifest.is_discarded() || !manifest.is_array() || manifest.size() != 1 || !manifest[0].is_object() ||
       !manifest[0].contains("weights") || !manifest[0]["weights"].is_array()) {
     return Status::Corruption(manifest_path + ": not a TF.js weights manifest with one weight group");
   }
-  const nlohmann::json paths = manifest[0].value("paths", nlohmann::json::array());
-  if (!paths.is_array() || paths.size() != 1) {
+  auto paths = manifest[0].find("paths");
+  if (paths == manifest[0].end() || !paths->is_array() || paths->size() != 1) {
     return Status::Corruption(manifest_path + ": expected exactly one entry in \"paths\"");
   }
 
@@ -114,10 +141,10 @@ StatusOr<WeightsFile> WeightsFile::Open(const std::string& manifest_path, const 
       e.count *= d.get<uint64_t>();
       if (e.count > format::kMaxBinBytes) return bad("too many values");
     }
-    if (item.value("dtype", std::string()) != format::kFloatDtype) return bad("dtype is not float32");
+    if (StringField(item, "dtype") != format::kFloatDtype) return bad("dtype is not float32");
     if (item.contains("quantization")) {
       const nlohmann::json& q = item["quantization"];
-      if (!q.is_object() || q.value("dtype", std::string()) != format::kQuantizedDtype || !q.contains("scale") ||
+      if (!q.is_object() || StringField(q, "dtype") != format::kQuantizedDtype || !q.contains("scale") ||
           !q["scale"].is_number() || !q.contains("min") || !q["min"].is_number()) {
         return bad("quantization is not uint8 with scale and min");
       }
@@ -127,15 +154,15 @@ StatusOr<WeightsFile> WeightsFile::Open(const std::string& manifest_path, const 
     }
     e.offset = offset;
     offset += e.quantized ? e.count : 4 * e.count;  // uint8 or float32 as stored
-    if (offset > rep->size) return bad("runs past the end of " + bin_path);
-    if (!rep->entries.emplace(name, std::move(e)).second) return bad("listed twice");
-    rep->names.push_back(name);
+    if (offset > size) return bad("runs past the end of " + bin_path);
+    if (!entries.emplace(name, std::move(e)).second) return bad("listed twice");
+    names.push_back(name);
   }
-  if (offset != rep->size) {
-    return Status::Corruption(bin_path + ": " + std::to_string(rep->size) + " bytes, but the manifest describes " +
+  if (offset != size) {
+    return Status::Corruption(bin_path + ": " + std::to_string(size) + " bytes, but the manifest describes " +
                               std::to_string(offset));
   }
-  return WeightsFile(std::move(rep));
+  return Status::Ok();
 }
 
 std::vector<std::string> WeightsFile::Names() const { return rep_->names; }

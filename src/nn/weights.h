@@ -27,6 +27,8 @@ class WeightsFile {
   // unknown dtype, or a .bin whose size differs from what the manifest describes. Messages name
   // the file and the tensor.
   static base::StatusOr<WeightsFile> Open(const std::string& manifest_path, const std::string& bin_path);
+  // The same checks on bytes in memory (messages say "manifest" and "bin"); for fuzzing and tests.
+  static base::StatusOr<WeightsFile> FromMemory(const std::string& manifest_json, std::string bin);
 
   std::vector<std::string> Names() const;  // in manifest order
   // Tensor `name` dequantised into *out (resized; its capacity is reused). InvalidArgument naming

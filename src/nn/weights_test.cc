@@ -113,6 +113,11 @@ TEST_F(WeightsTest, ManifestThatIsNotJsonOrNotAManifestIsCorruption) {
   base::Status s = LoadModified();
   EXPECT_EQ(s.code(), base::Status::Code::kCorruption);
   EXPECT_NE(s.message().find("tensor fc"), std::string::npos) << s.message();
+  Entry("fc")["quantization"]["dtype"] = 8;  // not a string: an error, not an exception
+  EXPECT_EQ(LoadModified().code(), base::Status::Code::kCorruption);
+  Entry("fc")["quantization"]["dtype"] = "uint8";
+  Entry("fc")["dtype"] = nullptr;
+  EXPECT_EQ(LoadModified().code(), base::Status::Code::kCorruption);
 }
 
 TEST_F(WeightsTest, WrongShapeOrMissingTensorIsInvalidArgumentNamingIt) {
