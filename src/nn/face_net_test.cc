@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "nn/dlib_peer.h"
@@ -70,8 +71,16 @@ TEST_F(FaceNetTest, ReferenceAndFastMatchDlibDnnWithin1e5) {
   const NetParams& params = *params_;
   base::StatusOr<std::unique_ptr<DlibFaceNet>> dlib_net = DlibFaceNet::Create(params);
   ASSERT_TRUE(dlib_net.ok()) << dlib_net.status().ToString();
-  for (const std::string& name : kChips) {
-    std::vector<uint8_t> chip = Chip(name);
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> chips;
+  for (const std::string& name : kChips) chips.emplace_back(name, Chip(name));
+  // Two more from other sources and sizes: a 1080p photo and a PNG, whole-image squares resized.
+  for (const char* path : {"../shared/data/fixtures/face_recognition/obama-1080p.jpg",
+                           "../shared/data/fixtures/face_recognition/alex-lacamoire.png"}) {
+    base::StatusOr<std::vector<uint8_t>> chip = LoadCentreChip(path, 0);
+    ASSERT_TRUE(chip.ok()) << chip.status().ToString();
+    chips.emplace_back(path, *chip);
+  }
+  for (const auto& [name, chip] : chips) {
     Descriptor want = (*dlib_net)->Describe(chip.data());
     Descriptor ref = ref::Forward(params, chip.data());
     Descriptor fast = net_->Describe(chip.data());
