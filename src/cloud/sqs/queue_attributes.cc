@@ -93,8 +93,9 @@ base::Status NormalizeQueueAttributes(AttributeMap& attributes, std::string_view
       return SqsError(base::Status::Code::kInvalidArgument, "UnsupportedOperation",
                       "FIFO queues are not supported by this server yet; use a standard queue.");
     }
+    const std::string& key = name;  // a structured binding cannot be captured (clang)
     auto it = std::find_if(std::begin(kIntAttributes), std::end(kIntAttributes),
-                           [&](const IntAttribute& a) { return a.name == name; });
+                           [&](const IntAttribute& a) { return a.name == key; });
     if (it != std::end(kIntAttributes)) {
       std::optional<int64_t> v = ParseInt(value);
       if (!v || *v < it->min || *v > it->max) return InvalidValue(name, value, "");
