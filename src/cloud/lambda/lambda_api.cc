@@ -225,7 +225,7 @@ ServiceRoute LambdaRoute() {
   r.name = "lambda";
   r.error_format = ErrorFormat::kRestJson;
   r.path_prefixes = {"/2015-03-31/functions", "/2017-10-31/functions", "/2019-09-30/functions",
-                     "/2019-09-25/functions"};
+                     "/2019-09-25/functions", "/2021-10-31/functions"};
   return r;
 }
 
@@ -266,15 +266,34 @@ base::StatusOr<std::unique_ptr<LambdaApi>> LambdaApi::Open(const ServiceContext&
   auto engine = Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status();
   api->engine_ = std::move(*engine);
+  api->urls_ = std::make_unique<FunctionUrls>(api->engine_.get());
   if (registry.contains("Functions")) {
     for (const json& f : registry["Functions"]) {
       FunctionConfig c;
       base::Status s = ApplyConfigJson(f, c);
-      if (s.ok()) s = api->engine_->CreateFunction(std::move(c));
+      if (s.ok()) s = api->engine_->CreateFunction(c);
+      if (s.ok() && f.contains("FunctionUrlConfig")) {
+        const json& u = f["FunctionUrlConfig"];
+        UrlConfig url;
+        url.function = c.name;
+        url.auth_type = u.value("AuthType", "NONE");
+        url.url_id = u.value("UrlId", "");
+        url.port = u.value("Port", 0);
+        url.created_ms = u.value("CreationTimeMs", int64_t{0});
+        auto created = api->urls_->Create(url);
+        s = created.status();
+        if (s.ok()) std::fprintf(stderr, "edgeface cloud: function URL of %s: %s\n", c.name.c_str(), created->url().c_str());
+      }
       if (!s.ok()) return s.WithContext(ctx.data_dir + "/functions.json");
     }
   }
   return api;
+}
+
+LambdaApi::~LambdaApi() {
+  if (urls_) urls_->StopAll();
+  engine_.reset();
+  urls_.reset();
 }
 
 base::Status LambdaApi::SaveRegistry() {
@@ -286,7 +305,15 @@ base::Status LambdaApi::SaveRegistry() {
     if (old.is_object() && old.contains("Settings")) registry["Settings"] = old["Settings"];
   }
   registry["Functions"] = json::array();
-  for (const auto& c : engine_->ListFunctions()) registry["Functions"].push_back(RegistryEntry(c));
+  auto urls = urls_->All();
+  for (const auto& c : engine_->ListFunctions()) {
+    json entry = RegistryEntry(c);
+    if (auto u = urls.find(c.name); u != urls.end()) {
+      entry["FunctionUrlConfig"] = {{"AuthType", u->second.auth_type}, {"UrlId", u->second.url_id},
+                                    {"Port", u->second.port}, {"CreationTimeMs", u->second.created_ms}};
+    }
+    registry["Functions"].push_back(entry);
+  }
   return base::WriteFileAtomic(ctx_.data_dir + "/functions.json", registry.dump(2));
 }
 
@@ -350,6 +377,7 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
   const std::string arn = engine_->FunctionArn(name);
 
   if (sub == "invocations" && m == "POST") return Invoke(name, std::move(request), std::move(reply));
+  if (sub == "url") return HandleUrlConfig(name, std::move(request), std::move(reply));
   if (sub.empty() && m == "GET") {
     json concurrency = json::object();
     if (config->reserved_concurrency) concurrency["ReservedConcurrentExecutions"] = *config->reserved_concurrency;
@@ -358,6 +386,7 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
                             {"Concurrency", concurrency}}));
   }
   if (sub.empty() && m == "DELETE") {
+    (void)urls_->Delete(name);
     base::Status s = engine_->DeleteFunction(name);
     if (s.ok()) s = SaveRegistry();
     if (!s.ok()) return reply(ErrorFor(s));
@@ -432,6 +461,55 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
     }
   }
   (void)version;
+  reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
+}
+
+void LambdaApi::HandleUrlConfig(const std::string& name, http::Request&& request, http::Reply reply) {
+  const std::string& m = request.method;
+  const std::string arn = engine_->FunctionArn(name);
+  auto describe = [&](const UrlConfig& u, bool with_modified) {
+    json j = {{"FunctionUrl", u.url()}, {"FunctionArn", arn}, {"AuthType", u.auth_type},
+              {"CreationTime", LastModified(u.created_ms)}, {"InvokeMode", "BUFFERED"}};
+    if (with_modified) j["LastModifiedTime"] = LastModified(u.modified_ms);
+    return j;
+  };
+  json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return reply(Error(400, "InvalidRequestContentException", "Could not parse request body into json"));
+  std::string auth = body.value("AuthType", "NONE");
+  if ((m == "POST" || m == "PUT") && auth != "NONE" && auth != "AWS_IAM") {
+    return reply(Error(400, "ValidationException", "1 validation error detected: Value '" + auth +
+                                                       "' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"));
+  }
+  if (m == "POST") {
+    UrlConfig u;
+    u.function = name;
+    u.auth_type = auth;
+    auto created = urls_->Create(u);
+    if (!created.ok()) return reply(ErrorFor(created.status()));
+    base::Status s = SaveRegistry();
+    if (!s.ok()) return reply(ErrorFor(s));
+    std::fprintf(stderr, "edgeface cloud: function URL of %s: %s\n", name.c_str(), created->url().c_str());
+    return reply(Json(201, describe(*created, false)));
+  }
+  if (m == "GET") {
+    auto u = urls_->Get(name);
+    if (!u.ok()) return reply(ErrorFor(u.status()));
+    return reply(Json(200, describe(*u, true)));
+  }
+  if (m == "PUT") {
+    base::Status s = urls_->Update(name, auth);
+    if (s.ok()) s = SaveRegistry();
+    if (!s.ok()) return reply(ErrorFor(s));
+    return reply(Json(200, describe(*urls_->Get(name), true)));
+  }
+  if (m == "DELETE") {
+    base::Status s = urls_->Delete(name);
+    if (s.ok()) s = SaveRegistry();
+    if (!s.ok()) return reply(ErrorFor(s));
+    http::Response r;
+    r.status = 204;
+    return reply(std::move(r));
+  }
   reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
 }
 

@@ -9,6 +9,7 @@
 //   PUT    /2017-10-31/functions/{name}/concurrency     PutFunctionConcurrency (DELETE: remove it)
 //   GET    /2019-09-30/functions/{name}/concurrency     GetFunctionConcurrency
 //   PUT|POST|GET /2019-09-25/functions/{name}/event-invoke-config  retries and destinations
+//   POST|GET|PUT|DELETE /2021-10-31/functions/{name}/url  Create/Get/Update/DeleteFunctionUrlConfig
 // {name} may be a name or an ARN; qualifiers are ignored ($LATEST is the only version).
 //
 // Where functions come from (until the stack template, issue 4 §7): the registry file
@@ -32,6 +33,7 @@
 #include "cloud/gateway/routing.h"
 #include "cloud/gateway/service.h"
 #include "cloud/lambda/engine.h"
+#include "cloud/lambda/function_url.h"
 #include "http/message.h"
 
 namespace cloud::lambda {
@@ -45,16 +47,21 @@ class LambdaApi {
   // For tests: an engine built with explicit options (options.data_dir must be set).
   static base::StatusOr<std::unique_ptr<LambdaApi>> Open(const ServiceContext& ctx, EngineOptions options);
 
+  // Stops the function URL listeners, then the engine (instances), then frees the listeners.
+  ~LambdaApi();
+
   void Handle(http::Request&& request, http::Reply reply);
   Engine& engine() { return *engine_; }
 
  private:
   LambdaApi(ServiceContext ctx) : ctx_(std::move(ctx)) {}
   void Invoke(const std::string& name, http::Request&& request, http::Reply reply);
+  void HandleUrlConfig(const std::string& name, http::Request&& request, http::Reply reply);
   base::Status SaveRegistry();
 
   ServiceContext ctx_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<FunctionUrls> urls_;
   std::mutex registry_mu_;  // serialises rewrites of functions.json
 };
 

@@ -112,6 +112,24 @@ class LambdaClientsTest(unittest.TestCase):
             self.lam.delete_function_concurrency(FunctionName="probe")
         self.assertEqual(self.lam.invoke(FunctionName="probe", Payload=b"{}")["StatusCode"], 200)
 
+    def test_function_url_serves_payload_format_2_events(self):
+        import urllib.request
+        created = self.lam.create_function_url_config(FunctionName="py-echo", AuthType="NONE")
+        url = self.lam.get_function_url_config(FunctionName="py-echo")["FunctionUrl"]
+        self.assertEqual(created["FunctionUrl"], url)
+        req = urllib.request.Request(url + "students?id=7", data=b'{"frame": 1}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            self.assertEqual(r.status, 200)
+            body = json.loads(r.read())
+        event = body["got"]  # the Python function returns {"got": event, ...}
+        self.assertEqual(event["version"], "2.0")
+        self.assertEqual(event["rawPath"], "/students")
+        self.assertEqual(event["rawQueryString"], "id=7")
+        self.assertEqual(event["requestContext"]["http"]["method"], "POST")
+        self.assertEqual(json.loads(event["body"]), {"frame": 1})
+        self.assertFalse(event["isBase64Encoded"])
+
     def test_configuration_round_trip(self):
         names = [f["FunctionName"] for f in self.lam.list_functions()["Functions"]]
         self.assertIn("echo", names)
