@@ -1,5 +1,6 @@
 #include "cloud/dynamodb/dynamodb_api.h"
 
+#include <cstdlib>
 #include <future>
 #include <random>
 
@@ -91,7 +92,12 @@ http::Response StatusToResponse(const base::Status& s) {
 
 base::StatusOr<std::unique_ptr<DynamoDbApi>> DynamoDbApi::Open(const ServiceContext& ctx) {
   EF_RETURN_IF_ERROR(base::MakeDirs(ctx.data_dir));
-  base::StatusOr<std::unique_ptr<dynamodb::TableStore>> store = dynamodb::TableStore::Open(ctx.data_dir);
+  // Default: a commit is in the kernel (WAL append) before we answer, which survives kill -9 of
+  // the server (DESIGN.md §7). EDGEFACE_DYNAMODB_SYNC=full adds an fsync per group commit, which
+  // also survives power loss, at about a quarter of the write throughput (docs/dynamodb.md).
+  const char* sync_env = std::getenv("EDGEFACE_DYNAMODB_SYNC");
+  base::Db::Sync sync = sync_env && std::string_view(sync_env) == "full" ? base::Db::Sync::kFull : base::Db::Sync::kNormal;
+  base::StatusOr<std::unique_ptr<dynamodb::TableStore>> store = dynamodb::TableStore::Open(ctx.data_dir, sync);
   if (!store.ok()) return store.status();
   return std::unique_ptr<DynamoDbApi>(new DynamoDbApi(ctx, std::move(*store)));
 }

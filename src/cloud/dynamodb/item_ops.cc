@@ -109,13 +109,19 @@ OpResult GetItem(OpContext& c, const json& body) {
   base::StatusOr<std::optional<std::vector<Path>>> projection = ReadProjection(body, &p);
   if (!projection.ok()) return projection.status();
   EF_RETURN_IF_ERROR(FinishPlaceholders(p, projection->has_value() && body.contains("ProjectionExpression")));
-  base::StatusOr<std::optional<Item>> item = c.store->Get(*table, **key);
-  if (!item.ok()) return item.status();
-  if (item->has_value() && projection->has_value()) **item = Project(**item, **projection);
   std::string out = "{";
-  if (item->has_value()) {
-    out += "\"Item\":";
-    AppendItemJson(**item, &out);
+  if (!projection->has_value()) {
+    // The stored form is the wire form: no need to decode and re-encode the item.
+    base::StatusOr<std::optional<std::string>> text = c.store->GetJson(*table, **key);
+    if (!text.ok()) return text.status();
+    if (text->has_value()) out += "\"Item\":" + **text;
+  } else {
+    base::StatusOr<std::optional<Item>> item = c.store->Get(*table, **key);
+    if (!item.ok()) return item.status();
+    if (item->has_value()) {
+      out += "\"Item\":";
+      AppendItemJson(Project(**item, **projection), &out);
+    }
   }
   std::string cc = ConsumedCapacity(body, *table, 0.5);
   if (out.size() == 1 && !cc.empty()) cc.erase(0, 1);

@@ -133,9 +133,13 @@ base::StatusOr<std::unique_ptr<TableStore>> TableStore::Open(const std::string& 
   base::StatusOr<base::Db> writer = base::Db::Open(path, sync);
   if (!writer.ok()) return writer.status();
   EF_RETURN_IF_ERROR(writer->Exec(kSchema));
-  base::StatusOr<base::Db> reader = base::Db::Open(path, sync);
-  if (!reader.ok()) return reader.status();
-  std::unique_ptr<TableStore> store(new TableStore(std::move(*writer), std::move(*reader)));
+  std::unique_ptr<TableStore> store(new TableStore(std::move(*writer)));
+  constexpr int kReaders = 4;
+  for (int i = 0; i < kReaders; ++i) {
+    base::StatusOr<base::Db> reader = base::Db::Open(path, sync);
+    if (!reader.ok()) return reader.status();
+    store->readers_.push_back(std::make_unique<Reader>(std::move(*reader)));
+  }
   EF_RETURN_IF_ERROR(store->LoadTables());
   store->committer_ = std::thread([s = store.get()] { s->CommitLoop(); });
   return store;
@@ -148,6 +152,20 @@ TableStore::~TableStore() {
   }
   queue_cv_.notify_all();
   if (committer_.joinable()) committer_.join();
+}
+
+std::unique_lock<std::mutex> TableStore::AcquireReader(Reader** reader) {
+  for (auto& r : readers_) {
+    std::unique_lock<std::mutex> lock(r->mu, std::try_to_lock);
+    if (lock.owns_lock()) {
+      *reader = r.get();
+      return lock;
+    }
+  }
+  // All busy: wait for one chosen by thread, so waiters spread over the readers.
+  Reader* r = readers_[std::hash<std::thread::id>{}(std::this_thread::get_id()) % readers_.size()].get();
+  *reader = r;
+  return std::unique_lock<std::mutex>(r->mu);
 }
 
 void TableStore::SubmitWrite(std::function<base::Status()> work, std::function<void(base::Status)> done) {
@@ -260,8 +278,9 @@ base::StatusOr<int64_t> TableStore::TableId(const std::string& name) const {
 base::StatusOr<TableStats> TableStore::Stats(const std::string& name) {
   base::StatusOr<int64_t> tid = TableId(name);
   if (!tid.ok()) return tid.status();
-  std::lock_guard<std::mutex> lock(read_mu_);
-  Lease q(reader_, read_stmts_, "SELECT count(*), coalesce(sum(length(item)), 0) FROM items WHERE tid=?");
+  Reader* reader;
+  std::unique_lock<std::mutex> lock = AcquireReader(&reader);
+  Lease q(reader->db, reader->stmts, "SELECT count(*), coalesce(sum(length(item)), 0) FROM items WHERE tid=?");
   if (!q.ok()) return q.status();
   q->Bind(1, *tid);
   base::StatusOr<bool> row = q->Step();
@@ -344,14 +363,24 @@ base::Status TableStore::ValidateKey(const TableInfo& table, const Item& key) co
   return ItemKeys(table, key, true).status();
 }
 
-base::StatusOr<std::optional<Item>> TableStore::ReadItem(base::Db& db, int64_t tid, const Keys& keys) {
-  Lease q(db, &db == &writer_ ? write_stmts_ : read_stmts_, "SELECT item FROM items WHERE tid=? AND hk=? AND rk=?");
+base::StatusOr<std::optional<std::string>> TableStore::ReadItemJson(base::Db& db,
+                                                                    std::unordered_map<std::string, base::Stmt>& cache,
+                                                                    int64_t tid, const Keys& keys) {
+  Lease q(db, cache, "SELECT item FROM items WHERE tid=? AND hk=? AND rk=?");
   if (!q.ok()) return q.status();
   q->Bind(1, tid).BindBlob(2, keys.hash).BindBlob(3, keys.range);
   base::StatusOr<bool> row = q->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return std::optional<Item>();
-  base::StatusOr<Item> item = ParseStoredItem(q->Blob(0));
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(q->Blob(0)));
+}
+
+base::StatusOr<std::optional<Item>> TableStore::ReadItem(base::Db& db, std::unordered_map<std::string, base::Stmt>& cache,
+                                                         int64_t tid, const Keys& keys) {
+  base::StatusOr<std::optional<std::string>> text = ReadItemJson(db, cache, tid, keys);
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return std::optional<Item>();
+  base::StatusOr<Item> item = ParseStoredItem(**text);
   if (!item.ok()) return item.status();
   return std::optional<Item>(std::move(*item));
 }
@@ -377,7 +406,7 @@ base::StatusOr<std::optional<Item>> TableStore::Put(const std::string& table, It
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);  // the table may have been deleted meanwhile
   if (!tid.ok()) return tid.status();
-  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
+  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, write_stmts_, *tid, *keys);
   if (!old.ok()) return old.status();
   if (condition && !Evaluate(*condition, old->value_or(Item()))) return ConditionFailed();
   EF_RETURN_IF_ERROR(WriteItem(*tid, *keys, item));
@@ -393,7 +422,7 @@ base::StatusOr<std::optional<Item>> TableStore::Delete(const std::string& table,
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);
   if (!tid.ok()) return tid.status();
-  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
+  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, write_stmts_, *tid, *keys);
   if (!old.ok()) return old.status();
   if (condition && !Evaluate(*condition, old->value_or(Item()))) return ConditionFailed();
   if (old->has_value()) EF_RETURN_IF_ERROR(DeleteRow(*tid, *keys));
@@ -416,7 +445,7 @@ base::StatusOr<UpdateResult> TableStore::Update(const std::string& table, const 
   std::lock_guard<std::recursive_mutex> lock(write_mu_);
   base::StatusOr<int64_t> tid = TableId(table);
   if (!tid.ok()) return tid.status();
-  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, *tid, *keys);
+  base::StatusOr<std::optional<Item>> old = ReadItem(writer_, write_stmts_, *tid, *keys);
   if (!old.ok()) return old.status();
   if (condition && !Evaluate(*condition, old->value_or(Item()))) return ConditionFailed();
   UpdateResult result;
@@ -435,8 +464,21 @@ base::StatusOr<std::optional<Item>> TableStore::Get(const std::string& table, co
   if (!keys.ok()) return keys.status();
   base::StatusOr<int64_t> tid = TableId(table);
   if (!tid.ok()) return tid.status();
-  std::lock_guard<std::mutex> lock(read_mu_);
-  return ReadItem(reader_, *tid, *keys);
+  Reader* reader;
+  std::unique_lock<std::mutex> lock = AcquireReader(&reader);
+  return ReadItem(reader->db, reader->stmts, *tid, *keys);
+}
+
+base::StatusOr<std::optional<std::string>> TableStore::GetJson(const std::string& table, const Item& key) {
+  base::StatusOr<TableInfo> t = GetTable(table);
+  if (!t.ok()) return t.status();
+  base::StatusOr<Keys> keys = ItemKeys(*t, key, true);
+  if (!keys.ok()) return keys.status();
+  base::StatusOr<int64_t> tid = TableId(table);
+  if (!tid.ok()) return tid.status();
+  Reader* reader;
+  std::unique_lock<std::mutex> lock = AcquireReader(&reader);
+  return ReadItemJson(reader->db, reader->stmts, *tid, *keys);
 }
 
 base::Status TableStore::BatchWrite(const std::vector<WriteRequest>& writes) {
@@ -535,8 +577,9 @@ base::StatusOr<Page> TableStore::RunPage(const TableInfo& t, int64_t tid, const 
     }
     sql += " ORDER BY hk, rk";
   }
-  std::lock_guard<std::mutex> lock(read_mu_);
-  Lease q(reader_, read_stmts_, sql);
+  Reader* reader;
+  std::unique_lock<std::mutex> lock = AcquireReader(&reader);
+  Lease q(reader->db, reader->stmts, sql);
   if (!q.ok()) return q.status();
   q->Bind(1, tid);
   for (size_t i = 0; i < blobs.size(); ++i) q->BindBlob(static_cast<int>(i) + 2, blobs[i]);

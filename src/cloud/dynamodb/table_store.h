@@ -5,9 +5,10 @@
 // order (S: UTF-8 bytes, B: bytes, N: numeric via Decimal::SortKey), so a Query on a range key is
 // an index range scan of the (table, hash key, range key) primary key.
 //
-// Durability: every write is committed before the call returns. With Sync::kFull (the default)
-// the commit is fsynced, so acknowledged writes survive power loss; with kNormal they survive a
-// kill -9 of the process (the WAL is in the OS page cache) but not a power loss.
+// Durability: every write is committed before it is acknowledged. With Sync::kFull the commit is
+// fsynced, so acknowledged writes survive power loss; with kNormal (what the server uses unless
+// EDGEFACE_DYNAMODB_SYNC=full) they survive a kill -9 of the process (the WAL append is in the
+// kernel) but not a power loss.
 //
 // Errors: NotFound = the table does not exist ("Requested resource not found"); AlreadyExists =
 // the table exists; FailedPrecondition = a ConditionExpression was false; InvalidArgument = a
@@ -118,6 +119,8 @@ class TableStore {
   base::StatusOr<UpdateResult> Update(const std::string& table, const Item& key, const UpdateExpression& update,
                                       const Condition* condition);
   base::StatusOr<std::optional<Item>> Get(const std::string& table, const Item& key);
+  // The item as its wire JSON ({"id":{"S":"a"},...}), without decoding it: GetItem's fast path.
+  base::StatusOr<std::optional<std::string>> GetJson(const std::string& table, const Item& key);
   // All writes in one transaction: all are applied or none.
   base::Status BatchWrite(const std::vector<WriteRequest>& writes);
 
@@ -133,7 +136,16 @@ class TableStore {
   ~TableStore();
 
  private:
-  TableStore(base::Db writer, base::Db reader) : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  explicit TableStore(base::Db writer) : writer_(std::move(writer)) {}
+  // A read connection with its statement cache; several, so concurrent reads do not queue.
+  struct Reader {
+    std::mutex mu;  // guards db and stmts
+    base::Db db;
+    std::unordered_map<std::string, base::Stmt> stmts;
+    explicit Reader(base::Db d) : db(std::move(d)) {}
+  };
+  // Locks a free reader (or waits for one) for the lifetime of the returned lock.
+  std::unique_lock<std::mutex> AcquireReader(Reader** reader);
   void CommitLoop();
   base::Status LoadTables();
   struct Keys {
@@ -141,7 +153,11 @@ class TableStore {
   };
   base::StatusOr<Keys> ItemKeys(const TableInfo& table, const Item& item, bool is_key_only) const;
   base::StatusOr<int64_t> TableId(const std::string& name) const;
-  base::StatusOr<std::optional<Item>> ReadItem(base::Db& db, int64_t tid, const Keys& keys);
+  // The stored wire JSON of the item with `keys`, or nullopt.
+  base::StatusOr<std::optional<std::string>> ReadItemJson(base::Db& db, std::unordered_map<std::string, base::Stmt>& cache,
+                                                          int64_t tid, const Keys& keys);
+  base::StatusOr<std::optional<Item>> ReadItem(base::Db& db, std::unordered_map<std::string, base::Stmt>& cache,
+                                               int64_t tid, const Keys& keys);
   base::Status WriteItem(int64_t tid, const Keys& keys, const Item& item);
   base::Status DeleteRow(int64_t tid, const Keys& keys);
   base::StatusOr<Page> RunPage(const TableInfo& table, int64_t tid, const QuerySpec& spec, bool scan);
@@ -158,9 +174,7 @@ class TableStore {
   std::recursive_mutex write_mu_;
   base::Db writer_;
   std::unordered_map<std::string, base::Stmt> write_stmts_;
-  std::mutex read_mu_;  // guards reader_ and read_stmts_
-  base::Db reader_;
-  std::unordered_map<std::string, base::Stmt> read_stmts_;
+  std::vector<std::unique_ptr<Reader>> readers_;  // fixed after Open
 
   struct PendingWrite {
     std::function<base::Status()> work;
