@@ -35,7 +35,7 @@ for _ in $(seq 200); do grep -q ready "$scratch/edgeface.out" && break; sleep 0.
 ef_endpoint=$(grep -o 'http://[0-9.]*:[0-9]*' "$scratch/edgeface.out")
 
 peer_port=$(free_port)
-(cd "$PEERS" && exec node "$OLDPWD/bench/cloud/sqs_peer.js" "$peer_port") >"$scratch/peer.log" 2>&1 &
+NODE_PATH="$PEERS/node_modules" node bench/cloud/sqs_peer.js "$peer_port" >"$scratch/peer.log" 2>&1 &
 peer_pid=$!
 pids+=("$peer_pid")
 for _ in $(seq 200); do grep -q ready "$scratch/peer.log" && break; sleep 0.05; done

@@ -69,6 +69,9 @@ base::StatusOr<std::unique_ptr<SqsStore>> SqsStore::Open(const std::string& dir,
   EF_RETURN_IF_ERROR(base::MakeDirs(dir));
   base::StatusOr<base::Db> db = base::Db::Open(dir + "/sqs.db", options.sync);
   if (!db.ok()) return db.status();
+  // Only this process uses the file: holding SQLite's lock for the connection's lifetime saves
+  // the fcntl lock/unlock calls of every transaction (and keeps a second server off the file).
+  EF_RETURN_IF_ERROR(db->Exec("PRAGMA locking_mode=EXCLUSIVE;"));
   EF_RETURN_IF_ERROR(db->Exec(kSchema));
   std::unique_ptr<SqsStore> store(new SqsStore(std::move(*db), clock, std::move(options)));
   EF_RETURN_IF_ERROR(store->Load());
