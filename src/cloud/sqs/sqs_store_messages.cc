@@ -124,12 +124,14 @@ base::StatusOr<std::vector<ReceivedMessage>> SqsStore::Receive(std::string_view 
                                                                std::optional<int64_t> visibility_timeout_s) {
   std::vector<ReceivedMessage> out;
   std::string redriven_to;
+  bool visible_again = false;  // a visibility timeout of 0 (given or the queue's)
   {
     std::lock_guard<std::mutex> lock(mu_);
     const Queue* q = Find(queue);
     if (!q) return QueueDoesNotExist();
     const int64_t now = clock_->NowMs();
     const int64_t visible_at = now + visibility_timeout_s.value_or(q->config.visibility_timeout_s) * 1000;
+    visible_again = visible_at == now;
     const Queue* dlq = q->config.dead_letter_queue.empty() ? nullptr : Find(q->config.dead_letter_queue);
     base::Transaction txn(db_);
     EF_RETURN_IF_ERROR(txn.status());
@@ -193,7 +195,7 @@ base::StatusOr<std::vector<ReceivedMessage>> SqsStore::Receive(std::string_view 
   }
   if (!redriven_to.empty() && on_available_) on_available_(redriven_to);
   // A visibility timeout of 0 makes the received messages receivable again at once.
-  if (!out.empty() && visibility_timeout_s == 0 && on_available_) on_available_(std::string(queue));
+  if (!out.empty() && visible_again && on_available_) on_available_(std::string(queue));
   return out;
 }
 
