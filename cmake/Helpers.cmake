@@ -10,6 +10,10 @@ function(edgeface_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
+  # An empty LABELS value would shift the property list that follows it; label by name instead.
+  if(NOT T_LABELS)
+    set(T_LABELS ${name})
+  endif()
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     DISCOVERY_TIMEOUT 60
@@ -41,6 +45,9 @@ function(edgeface_pytest name file)
   endif()
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 600)
+  endif()
+  if(NOT P_LABELS)
+    set(P_LABELS ${name})
   endif()
   get_filename_component(abs ${file} ABSOLUTE)
   get_filename_component(dir ${abs} DIRECTORY)
