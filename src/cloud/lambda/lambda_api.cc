@@ -11,6 +11,7 @@
 #include "cloud/lambda/engine_internal.h"
 #include "cloud/lambda/errors.h"
 #include "cloud/lambda/runtime_api.h"
+#include "cloud/lambda/sqs_client.h"
 #include "runtime/protocol.h"
 
 namespace cloud::lambda {
@@ -184,37 +185,11 @@ json EventInvokeConfigJson(const FunctionConfig& c, const std::string& arn) {
 // Sends a destination record to an SQS queue ARN through our own endpoint, signed as any client.
 DestinationSender SqsDestinationSender(const ServiceContext& ctx) {
   return [ctx](const std::string& arn, const std::string& record) -> base::Status {
-    // arn:aws:sqs:REGION:ACCOUNT:NAME
-    std::vector<std::string> parts;
-    size_t start = 0;
-    for (size_t i = 0; i <= arn.size(); ++i) {
-      if (i == arn.size() || arn[i] == ':') {
-        parts.push_back(arn.substr(start, i - start));
-        start = i + 1;
-      }
-    }
-    if (parts.size() != 6 || parts[2] != "sqs") return base::Status::InvalidArgument("not an SQS queue ARN: " + arn);
-    if (ctx.endpoint.empty()) return base::Status::FailedPrecondition("no endpoint to reach SQS");
-    std::string host = ctx.endpoint.substr(ctx.endpoint.find("://") + 3);
-    json body = {{"QueueUrl", ctx.endpoint + "/" + parts[4] + "/" + parts[5]}, {"MessageBody", record}};
-    http::Request req;
-    req.method = "POST";
-    req.target = "/";
-    req.ParseTarget();
-    req.body = body.dump();
-    req.headers.Add("Host", host);
-    req.headers.Add("Content-Type", "application/x-amz-json-1.0");
-    req.headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
-    aws::SignOptions sign;
-    sign.region = ctx.region;
-    sign.service = "sqs";
-    aws::SignRequest(req, aws::Credentials{}, sign);
-    req.headers.Remove("Host");  // curl sends its own, identical
-    client::HttpClient client;
-    auto r = client.Post(ctx.endpoint + "/", req.body, req.headers);
-    if (!r.ok()) return r.status();
-    if (r->status != 200) return base::Status::Unavailable("SQS SendMessage answered " + std::to_string(r->status) + ": " + r->body);
-    return base::Status::Ok();
+    SqsClient sqs(ctx);  // called from the engine's one async thread; a connection per record is fine
+    auto url = sqs.QueueUrl(arn);
+    if (!url.ok()) return url.status();
+    auto sent = sqs.Call("SendMessage", {{"QueueUrl", *url}, {"MessageBody", record}});
+    return sent.status();
   };
 }
 
@@ -225,7 +200,7 @@ ServiceRoute LambdaRoute() {
   r.name = "lambda";
   r.error_format = ErrorFormat::kRestJson;
   r.path_prefixes = {"/2015-03-31/functions", "/2017-10-31/functions", "/2019-09-30/functions",
-                     "/2019-09-25/functions", "/2021-10-31/functions"};
+                     "/2019-09-25/functions", "/2021-10-31/functions", "/2015-03-31/event-source-mappings"};
   return r;
 }
 
@@ -267,6 +242,7 @@ base::StatusOr<std::unique_ptr<LambdaApi>> LambdaApi::Open(const ServiceContext&
   if (!engine.ok()) return engine.status();
   api->engine_ = std::move(*engine);
   api->urls_ = std::make_unique<FunctionUrls>(api->engine_.get());
+  api->mappings_ = std::make_unique<EventSourceMappings>(api->engine_.get(), ctx);
   if (registry.contains("Functions")) {
     for (const json& f : registry["Functions"]) {
       FunctionConfig c;
@@ -287,13 +263,28 @@ base::StatusOr<std::unique_ptr<LambdaApi>> LambdaApi::Open(const ServiceContext&
       if (!s.ok()) return s.WithContext(ctx.data_dir + "/functions.json");
     }
   }
+  if (registry.contains("EventSourceMappings")) {
+    for (const json& j : registry["EventSourceMappings"]) {
+      MappingConfig mc;
+      mc.uuid = j.value("UUID", "");
+      mc.function = j.value("FunctionName", "");
+      mc.event_source_arn = j.value("EventSourceArn", "");
+      mc.batch_size = j.value("BatchSize", 10);
+      mc.max_batching_window_s = j.value("MaximumBatchingWindowInSeconds", 0);
+      mc.enabled = j.value("Enabled", true);
+      auto created = api->mappings_->Create(mc);
+      if (!created.ok()) return created.status().WithContext(ctx.data_dir + "/functions.json");
+    }
+  }
   return api;
 }
 
 LambdaApi::~LambdaApi() {
+  if (mappings_) mappings_->StopAll();
   if (urls_) urls_->StopAll();
   engine_.reset();
   urls_.reset();
+  mappings_.reset();
 }
 
 base::Status LambdaApi::SaveRegistry() {
@@ -314,6 +305,13 @@ base::Status LambdaApi::SaveRegistry() {
     }
     registry["Functions"].push_back(entry);
   }
+  registry["EventSourceMappings"] = json::array();
+  for (const auto& mc : mappings_->List()) {
+    registry["EventSourceMappings"].push_back({{"UUID", mc.uuid}, {"FunctionName", mc.function},
+                                                {"EventSourceArn", mc.event_source_arn}, {"BatchSize", mc.batch_size},
+                                                {"MaximumBatchingWindowInSeconds", mc.max_batching_window_s},
+                                                {"Enabled", mc.enabled}});
+  }
   return base::WriteFileAtomic(ctx_.data_dir + "/functions.json", registry.dump(2));
 }
 
@@ -331,6 +329,7 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
     }
   }
   const std::string& m = request.method;
+  if (seg.size() >= 2 && seg[1] == "event-source-mappings") return HandleMappings(seg, std::move(request), std::move(reply));
   if (seg.size() < 2 || seg[1] != "functions") {
     reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
     return;
@@ -461,6 +460,56 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
     }
   }
   (void)version;
+  reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
+}
+
+void LambdaApi::HandleMappings(const std::vector<std::string>& seg, http::Request&& request, http::Reply reply) {
+  const std::string& m = request.method;
+  auto describe = [&](const MappingConfig& mc, const char* state) {
+    return MappingJson(mc, engine_->FunctionArn(mc.function), state);
+  };
+  if (seg.size() == 2 && m == "POST") {
+    json body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+    if (!body.is_object()) return reply(Error(400, "InvalidRequestContentException", "Could not parse request body into json"));
+    MappingConfig mc;
+    try {
+      mc.function = FunctionNameOf(body.value("FunctionName", ""));
+      mc.event_source_arn = body.value("EventSourceArn", "");
+      mc.batch_size = body.value("BatchSize", 10);
+      mc.max_batching_window_s = body.value("MaximumBatchingWindowInSeconds", 0);
+      mc.enabled = body.value("Enabled", true);
+    } catch (const json::exception& e) {
+      return reply(Error(400, "InvalidParameterValueException", e.what()));
+    }
+    auto created = mappings_->Create(mc);
+    if (!created.ok()) return reply(ErrorFor(created.status()));
+    base::Status s = SaveRegistry();
+    if (!s.ok()) return reply(ErrorFor(s));
+    return reply(Json(202, describe(*created, created->enabled ? "Enabled" : "Disabled")));
+  }
+  if (seg.size() == 2 && m == "GET") {
+    std::string function = FunctionNameOf(std::string(request.Query("FunctionName").value_or("")));
+    std::string source(request.Query("EventSourceArn").value_or(""));
+    json list = json::array();
+    for (const auto& mc : mappings_->List()) {
+      if (!function.empty() && mc.function != function) continue;
+      if (!source.empty() && mc.event_source_arn != source) continue;
+      list.push_back(describe(mc, mc.enabled ? "Enabled" : "Disabled"));
+    }
+    return reply(Json(200, {{"EventSourceMappings", list}}));
+  }
+  if (seg.size() == 3 && m == "GET") {
+    auto mc = mappings_->Get(seg[2]);
+    if (!mc.ok()) return reply(ErrorFor(mc.status()));
+    return reply(Json(200, describe(*mc, mc->enabled ? "Enabled" : "Disabled")));
+  }
+  if (seg.size() == 3 && m == "DELETE") {
+    auto mc = mappings_->Delete(seg[2]);
+    if (!mc.ok()) return reply(ErrorFor(mc.status()));
+    base::Status s = SaveRegistry();
+    if (!s.ok()) return reply(ErrorFor(s));
+    return reply(Json(202, describe(*mc, "Deleting")));
+  }
   reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
 }
 

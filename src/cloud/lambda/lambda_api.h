@@ -10,6 +10,7 @@
 //   GET    /2019-09-30/functions/{name}/concurrency     GetFunctionConcurrency
 //   PUT|POST|GET /2019-09-25/functions/{name}/event-invoke-config  retries and destinations
 //   POST|GET|PUT|DELETE /2021-10-31/functions/{name}/url  Create/Get/Update/DeleteFunctionUrlConfig
+//   POST /2015-03-31/event-source-mappings/, GET (list, ?FunctionName=), GET|DELETE .../{uuid}  (SQS)
 // {name} may be a name or an ARN; qualifiers are ignored ($LATEST is the only version).
 //
 // Where functions come from (until the stack template, issue 4 §7): the registry file
@@ -28,11 +29,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "cloud/gateway/routing.h"
 #include "cloud/gateway/service.h"
 #include "cloud/lambda/engine.h"
+#include "cloud/lambda/event_source.h"
 #include "cloud/lambda/function_url.h"
 #include "http/message.h"
 
@@ -56,12 +59,14 @@ class LambdaApi {
  private:
   LambdaApi(ServiceContext ctx) : ctx_(std::move(ctx)) {}
   void Invoke(const std::string& name, http::Request&& request, http::Reply reply);
+  void HandleMappings(const std::vector<std::string>& segments, http::Request&& request, http::Reply reply);
   void HandleUrlConfig(const std::string& name, http::Request&& request, http::Reply reply);
   base::Status SaveRegistry();
 
   ServiceContext ctx_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<FunctionUrls> urls_;
+  std::unique_ptr<EventSourceMappings> mappings_;
   std::mutex registry_mu_;  // serialises rewrites of functions.json
 };
 

@@ -32,7 +32,8 @@ class LambdaClientsTest(unittest.TestCase):
         bash_root = os.path.join(cls.dir, "tasks", "bash")
         py_root = os.path.join(cls.dir, "tasks", "python")
         copy_function(bash_root, [("bash_bootstrap", "bootstrap"), ("function.sh", "function.sh")])
-        copy_function(py_root, [("python_bootstrap", "bootstrap"), ("lambda_function.py", "lambda_function.py")])
+        copy_function(py_root, [("python_bootstrap", "bootstrap"), ("lambda_function.py", "lambda_function.py"),
+                                ("sqs_handler.py", "sqs_handler.py")])
         fn = edgeface_bin()
         registry = {
             "Settings": {"AsyncRetryDelaysMs": [100, 200], "IdleTimeoutMs": 30000},
@@ -43,6 +44,8 @@ class LambdaClientsTest(unittest.TestCase):
                  "Handler": "function.handler"},
                 {"FunctionName": "py-echo", "Command": [os.path.join(py_root, "bootstrap")],
                  "Handler": "lambda_function.handler", "MemorySize": 256},
+                {"FunctionName": "py-sqs", "Command": [os.path.join(py_root, "bootstrap")],
+                 "Handler": "sqs_handler.handler"},
             ],
         }
         os.makedirs(os.path.join(cls.dir, "data", "lambda"))
@@ -129,6 +132,38 @@ class LambdaClientsTest(unittest.TestCase):
         self.assertEqual(event["requestContext"]["http"]["method"], "POST")
         self.assertEqual(json.loads(event["body"]), {"frame": 1})
         self.assertFalse(event["isBase64Encoded"])
+
+    def test_sqs_event_source_mapping_deletes_on_success_and_redrives_failures(self):
+        sqs = self.cloud.boto3_client("sqs")
+        dlq = sqs.create_queue(QueueName="trigger-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(QueueName="trigger-in", Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        mapping = self.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="py-sqs", BatchSize=5)
+        try:
+            listed = self.lam.list_event_source_mappings(FunctionName="py-sqs")["EventSourceMappings"]
+            self.assertEqual([m["UUID"] for m in listed], [mapping["UUID"]])
+            for body in ("a", "b", "c"):
+                sqs.send_message(QueueUrl=url, MessageBody=body)
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                if attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0":
+                    break
+                time.sleep(0.2)
+            self.assertEqual(attrs["ApproximateNumberOfMessages"], "0")
+            self.assertEqual(attrs["ApproximateNumberOfMessagesNotVisible"], "0")
+            # A failing batch stays in the queue and reaches the dead-letter queue after 2 receives.
+            sqs.send_message(QueueUrl=url, MessageBody="poison")
+            deadline = time.time() + 30
+            dead = []
+            while not dead and time.time() < deadline:
+                dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
+            self.assertEqual([m["Body"] for m in dead], ["poison"])
+        finally:
+            self.lam.delete_event_source_mapping(UUID=mapping["UUID"])
 
     def test_configuration_round_trip(self):
         names = [f["FunctionName"] for f in self.lam.list_functions()["Functions"]]
