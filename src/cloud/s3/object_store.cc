@@ -206,22 +206,65 @@ base::Status ObjectStore::UpsertObjectLocked(const std::string& bucket, const Ob
   return base::Status::Ok();
 }
 
+struct ObjectStore::PendingCommit {
+  const std::string* bucket;
+  const ObjectInfo* object;
+  std::string replaced_blob;
+  base::Status status;
+  bool done = false;
+};
+
 base::StatusOr<ObjectInfo> ObjectStore::CommitNewObject(const std::string& bucket,
                                                         ObjectInfo object, const char* event) {
+  PendingCommit me{&bucket, &object, {}, {}, false};
   {
-    std::lock_guard lock(mu_);
-    std::string replaced;
-    base::Status s = CheckBucketLocked(bucket);
-    if (s.ok()) s = UpsertObjectLocked(bucket, object, &replaced);
-    if (!s.ok()) {
-      blobs_.Remove(object.blob_id);
-      return s;
+    std::unique_lock lock(commit_mu_);
+    pending_.push_back(&me);
+    commit_cv_.wait(lock, [&] { return me.done || !leader_active_; });
+    if (!me.done) {
+      // Lead: commit everything queued so far (our own write included) in one transaction,
+      // while later writers queue up for the next leader.
+      leader_active_ = true;
+      std::vector<PendingCommit*> batch;
+      batch.swap(pending_);
+      lock.unlock();
+      CommitBatch(batch);
+      lock.lock();
+      leader_active_ = false;
+      for (PendingCommit* p : batch) p->done = true;
+      commit_cv_.notify_all();
     }
-    if (!replaced.empty()) DeferUnlinkLocked(std::move(replaced));
-    UnlinkDueLocked();
+  }
+  if (!me.status.ok()) {
+    blobs_.Remove(object.blob_id);
+    return me.status;
   }
   Notify(bucket, object, event);
   return object;
+}
+
+void ObjectStore::CommitBatch(const std::vector<PendingCommit*>& batch) {
+  std::lock_guard lock(mu_);
+  base::Transaction txn(db_);
+  base::Status failed = txn.status();
+  for (PendingCommit* p : batch) {
+    if (!failed.ok()) break;
+    p->status = CheckBucketLocked(*p->bucket);  // a missing bucket fails only this write
+    if (!p->status.ok() && ErrorCodeOf(p->status) == "InternalError") failed = p->status;
+    if (!p->status.ok()) continue;
+    base::Status s = UpsertObjectLocked(*p->bucket, *p->object, &p->replaced_blob);
+    if (!s.ok()) failed = s;
+  }
+  if (failed.ok()) failed = txn.Commit();
+  if (!failed.ok()) {
+    // The transaction rolls back: nothing of this batch was stored.
+    for (PendingCommit* p : batch) p->status = failed;
+    return;
+  }
+  for (PendingCommit* p : batch) {
+    if (p->status.ok() && !p->replaced_blob.empty()) DeferUnlinkLocked(std::move(p->replaced_blob));
+  }
+  UnlinkDueLocked();
 }
 
 void ObjectStore::Notify(const std::string& bucket, const ObjectInfo& object, const char* event) {

@@ -18,6 +18,7 @@
 // SQLite work is serialised.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -179,8 +180,12 @@ class ObjectStore {
   void DeferUnlinkLocked(std::string blob_id);
   void UnlinkDueLocked();
   // Commits `object` as bucket/key (checking that the bucket still exists), then notifies.
+  // Concurrent callers share one SQLite transaction, and so one fsync (group commit).
   base::StatusOr<ObjectInfo> CommitNewObject(const std::string& bucket, ObjectInfo object,
                                              const char* event);
+  struct PendingCommit;
+  // Runs one transaction for every write in `batch` and sets each one's status.
+  void CommitBatch(const std::vector<PendingCommit*>& batch);
   void Notify(const std::string& bucket, const ObjectInfo& object, const char* event);
 
   BlobFiles blobs_;
@@ -188,6 +193,12 @@ class ObjectStore {
   base::Db db_;                                              // GUARDED_BY(mu_)
   std::deque<std::pair<int64_t, std::string>> unlinks_;      // GUARDED_BY(mu_): (due ms, blob id)
   std::vector<ObjectCreatedListener*> listeners_;           // GUARDED_BY(mu_)
+
+  // Group commit: writers queue here; one of them (the leader) commits the whole queue.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::vector<PendingCommit*> pending_;  // GUARDED_BY(commit_mu_)
+  bool leader_active_ = false;           // GUARDED_BY(commit_mu_)
 };
 
 // Lower-case hex MD5 of `data`, and the raw 16-byte digest.
