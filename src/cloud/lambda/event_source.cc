@@ -40,6 +40,8 @@ void EventSourceMappings::StopAll() {
     for (auto& [uuid, p] : pollers_) p->stop = true;
     for (auto& [uuid, p] : pollers_) all.push_back(std::move(p));
     pollers_.clear();
+    for (auto& p : retired_) all.push_back(std::move(p));
+    retired_.clear();
   }
   for (auto& p : all) {
     if (p->thread.joinable()) p->thread.join();
@@ -92,11 +94,11 @@ base::StatusOr<MappingConfig> EventSourceMappings::Delete(const std::string& uui
     pollers_.erase(it);
   }
   gone->stop = true;
-  // Joined on a helper thread: the poller may be waiting up to a receive's 1 s.
+  // Not joined here (it may be inside a 1 s receive or an invocation): StopAll joins it, before
+  // the engine it uses goes away.
   MappingConfig config = gone->config;
-  std::thread([p = std::move(gone)]() mutable {
-    if (p->thread.joinable()) p->thread.join();
-  }).detach();
+  std::lock_guard<std::mutex> lock(mu_);
+  retired_.push_back(std::move(gone));
   return config;
 }
 

@@ -53,6 +53,7 @@ class EventSourceMappings {
   const ServiceContext ctx_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Poller>> pollers_;
+  std::vector<std::unique_ptr<Poller>> retired_;  // deleted, stopping; joined by StopAll
 };
 
 nlohmann::json MappingJson(const MappingConfig& m, const std::string& function_arn, const char* state);
