@@ -35,5 +35,5 @@ bash tools/models.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build
 
-# dlib's 68-point landmark model, converted once into our fast-loading format (docs/face.md).
-[ -f models/shape_predictor_68.eflm ] || build/bin/edgeface convert-landmarks --out models/shape_predictor_68.eflm
+# dlib's landmark model and HOG detector, converted once into fast-loading files (docs/face.md).
+[ -f models/shape_predictor_68.eflm ] && [ -f models/frontal_face_detector.efhog ] || build/bin/edgeface convert-models --dir models

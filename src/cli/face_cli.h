@@ -1,4 +1,4 @@
-// Shared by the face subcommands (embed, recognize, train, verify, convert-landmarks): argument
+// Shared by the face subcommands (embed, recognize, train, verify, convert-models): argument
 // parsing, loading the pipeline, per-file processing in parallel with ordered output.
 #pragma once
 

@@ -58,7 +58,7 @@ class FaceCli : public testing::Test {
 };
 
 TEST_F(FaceCli, EveryCommandHasHelp) {
-  for (const char* cmd : {"embed", "recognize", "train", "verify", "convert-landmarks"}) {
+  for (const char* cmd : {"embed", "recognize", "train", "verify", "convert-models"}) {
     CmdResult r = Edgeface(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_NE(r.out.find("usage: edgeface"), std::string::npos) << cmd;

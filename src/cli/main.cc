@@ -13,7 +13,7 @@ int RunEmbed(int argc, char** argv);
 int RunRecognize(int argc, char** argv);
 int RunTrain(int argc, char** argv);
 int RunVerify(int argc, char** argv);
-int RunConvertLandmarks(int argc, char** argv);
+int RunConvertModels(int argc, char** argv);
 }  // namespace cli
 
 namespace {
@@ -26,7 +26,7 @@ const cli::Command kCommands[] = {
     {"recognize", "recognise the people in images or videos against a gallery", &cli::RunRecognize},
     {"train", "build a gallery from DIR/<person>/*.jpg and report validation accuracy", &cli::RunTrain},
     {"verify", "are two photos the same person? (descriptor distance)", &cli::RunVerify},
-    {"convert-landmarks", "convert dlib's landmark model to edgeface's fast format (set-up)", &cli::RunConvertLandmarks},
+    {"convert-models", "write the face models in fast-loading form (set-up step)", &cli::RunConvertModels},
     {nullptr, nullptr, nullptr},  // keeps the array non-empty; skipped below
 };
 

@@ -25,10 +25,15 @@ const std::string kData = "../shared/data/";
 const FacePipeline& Pipeline() {
   static const FacePipeline* p = [] {
     const std::string dir = "models";
-    // tools/setup.sh converts the landmark model after the build; do it here if it has not run.
+    // tools/setup.sh converts the models after the build (edgeface convert-models); do it here if
+    // it has not run.
     if (access((dir + "/" + landmark_format::kDefaultFileName).c_str(), R_OK) != 0) {
       base::Status s = ConvertDlibLandmarkModel(landmark_format::kDlibModelPath,
                                                 dir + "/" + landmark_format::kDefaultFileName);
+      if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    }
+    if (access((dir + "/" + landmark_format::kDetectorFileName).c_str(), R_OK) != 0) {
+      base::Status s = FaceDetector::WriteDetectorModel(dir + "/" + landmark_format::kDetectorFileName);
       if (!s.ok()) std::fprintf(stderr, "%s\n", s.ToString().c_str());
     }
     base::StatusOr<std::unique_ptr<FacePipeline>> loaded = FacePipeline::Load(dir);

@@ -1,4 +1,4 @@
-// dlib's .dat → our landmark format. Only `edgeface convert-landmarks` (run by tools/setup.sh)
+// dlib's .dat → our landmark format. Only `edgeface convert-models` (run by tools/setup.sh)
 // and tests call this; it is the one place that pays for dlib's slow deserialisation.
 #include <dlib/image_processing/shape_predictor.h>
 #include <zlib.h>

@@ -1,7 +1,7 @@
 // The on-disk format of our 68-point landmark model (docs/face.md, "Landmark model file").
 //
 // dlib's shape_predictor_68_face_landmarks.dat takes ~0.7 s to deserialise (every float is
-// stored as a variable-length mantissa/exponent pair). `edgeface convert-landmarks` rewrites it
+// stored as a variable-length mantissa/exponent pair). `edgeface convert-models` rewrites it
 // once, at set-up, as flat little-endian arrays that load with one read and one CRC check.
 //
 //   header (kHeaderSize bytes, little-endian):
@@ -26,6 +26,8 @@ inline constexpr char kMagic[8] = {'E', 'F', 'L', 'M', '\r', '\n', '\x1a', '\n'}
 inline constexpr uint32_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 48;
 inline constexpr char kDefaultFileName[] = "shape_predictor_68.eflm";
+// The HOG face detector, saved beside it by the same set-up step (face/detector.h).
+inline constexpr char kDetectorFileName[] = "frontal_face_detector.efhog";
 inline constexpr char kDlibModelPath[] = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
 
 struct Header {

@@ -3,9 +3,14 @@
 #include <dlib/image_processing/shape_predictor.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstring>
 
-#include "base/files.h"
+#include <cerrno>
 #include "face/landmark_format.h"
 #include "media/dlib_image.h"
 
@@ -13,10 +18,13 @@ namespace face {
 
 namespace fmt = landmark_format;
 
-// Views into the file's bytes (kept in `bytes`): loading is one read, one CRC and no copy of the
-// 65 MB of leaf values.
+// Views into the file, mapped read-only: loading is one mmap and one CRC pass, with no copy of
+// the 65 MB of leaf values (a read into fresh memory cost ~5x more CPU).
 struct LandmarkModel::Data {
-  std::string bytes;
+  std::string_view bytes;  // the mapping
+  ~Data() {
+    if (!bytes.empty()) munmap(const_cast<char*>(bytes.data()), bytes.size());
+  }
   fmt::Header h;
   dlib::matrix<float, 0, 1> initial_shape;
   std::vector<std::vector<dlib::vector<float, 2>>> deltas;  // [cascade][feature]
@@ -32,15 +40,23 @@ LandmarkModel::~LandmarkModel() = default;
 
 base::StatusOr<LandmarkModel> LandmarkModel::Load(const std::string& path) {
   auto d = std::make_unique<Data>();
-  base::StatusOr<std::string> bytes = base::ReadFile(path, uint64_t{1} << 30);
-  if (!bytes.ok()) {
-    if (bytes.status().code() == base::Status::Code::kNotFound) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
       return base::Status::NotFound(path + ": landmark model missing; run tools/setup.sh (it runs "
-                                    "`edgeface convert-landmarks`)");
+                                    "`edgeface convert-models`)");
     }
-    return bytes.status().WithContext(path);
+    return base::Status::IoError(path + ": " + std::strerror(errno));
   }
-  d->bytes = std::move(bytes).value();
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    close(fd);
+    return base::Status::Corruption(path + ": not a landmark model file: empty");
+  }
+  void* map = mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return base::Status::IoError(path + ": mmap: " + std::strerror(errno));
+  d->bytes = std::string_view(static_cast<const char*>(map), st.st_size);
   auto corrupt = [&](const std::string& why) {
     return base::Status::Corruption(path + ": not a landmark model file: " + why);
   };

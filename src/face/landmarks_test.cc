@@ -131,3 +131,37 @@ TEST(Detector, UpsampleMatchesFaceRecognitionAndScanCapKeepsTheFace) {
 
 }  // namespace
 }  // namespace face
+
+namespace face {
+namespace {
+
+TEST(Detector, SavedModelLoadsFastAndDetectsTheSame) {
+  const std::string path = "/tmp/edgeface_detector_test_" + std::to_string(getpid()) + ".efhog";
+  ASSERT_TRUE(FaceDetector::WriteDetectorModel(path).ok());
+  base::StatusOr<std::unique_ptr<FaceDetector>> loaded = FaceDetector::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  base::StatusOr<media::RgbImage> img =
+      media::ReadImageFile("../shared/data/fixtures/face_recognition/two_people.jpg");
+  ASSERT_TRUE(img.ok());
+  FaceDetector builtin;
+  const std::vector<Detection> a = builtin.Detect(*img, DetectOptions{});
+  const std::vector<Detection> b = (*loaded)->Detect(*img, DetectOptions{});
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].box.left, b[i].box.left);
+    EXPECT_EQ(a[i].box.bottom, b[i].box.bottom);
+    EXPECT_EQ(a[i].score, b[i].score);
+  }
+  base::StatusOr<std::string> bytes = base::ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  std::string damaged = *bytes;
+  damaged[damaged.size() - 100] ^= 0x40;
+  ASSERT_TRUE(base::WriteFileAtomic(path, damaged).ok());
+  EXPECT_EQ(FaceDetector::Load(path).status().code(), base::Status::Code::kCorruption);
+  std::remove(path.c_str());
+  EXPECT_EQ(FaceDetector::Load(path).status().code(), base::Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace face

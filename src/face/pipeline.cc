@@ -37,16 +37,20 @@ base::StatusOr<std::unique_ptr<FacePipeline>> FacePipeline::Load(const std::stri
     return LandmarkModel::Load(models_dir + "/" + landmark_format::kDefaultFileName);
   });
   base::StatusOr<nn::FaceNet> net = nn::FaceNet::LoadFromDir(models_dir);
+  base::StatusOr<std::unique_ptr<FaceDetector>> detector =
+      FaceDetector::Load(models_dir + "/" + landmark_format::kDetectorFileName);
   base::StatusOr<LandmarkModel> lm = landmarks.get();
   if (!lm.ok()) return lm.status();
   if (!net.ok()) return net.status();
+  if (!detector.ok()) return detector.status();
+  p->detector_ = std::move(detector).value();
   p->landmarks_ = std::make_unique<LandmarkModel>(std::move(lm).value());
   p->net_ = std::make_unique<nn::FaceNet>(std::move(net).value());
   return p;
 }
 
 std::vector<Detection> FacePipeline::Detect(const media::RgbImage& img, const DetectOptions& options) const {
-  return detector_.Detect(img, options);
+  return detector_->Detect(img, options);
 }
 
 Landmarks FacePipeline::FindLandmarks(const media::RgbImage& img, const Box& box) const {
@@ -82,7 +86,7 @@ Descriptor FacePipeline::DescribeChip(const media::RgbImage& chip, bool flip) co
 }
 
 std::vector<Face> FacePipeline::Process(const media::RgbImage& img, const PipelineOptions& options) const {
-  std::vector<Detection> dets = detector_.Detect(img, options.detect);
+  std::vector<Detection> dets = detector_->Detect(img, options.detect);
   if (options.max_faces > 0 && dets.size() > static_cast<size_t>(options.max_faces)) {
     dets.resize(options.max_faces);
   }

@@ -6,8 +6,8 @@
 //   std::vector<face::Face> faces = (*p)->Process(image, face::PipelineOptions{});
 //   face::Match m = gallery.Nearest(faces[0].descriptor);
 //
-// Load reads models/face_recognition_model.* (nn) and models/shape_predictor_68.eflm (written at
-// set-up by `edgeface convert-landmarks`). The CLI, the functions and the device all call this.
+// Load reads models/face_recognition_model.* (nn), models/shape_predictor_68.eflm and
+// models/frontal_face_detector.efhog (both written at set-up by `edgeface convert-models`). The CLI, the functions and the device all call this.
 //
 // Thread-safety: every method is const and safe from many threads at once; each call runs on
 // the calling thread (parallelism is the caller's: one frame per thread).
@@ -71,7 +71,7 @@ class FacePipeline {
 
  private:
   FacePipeline() = default;
-  FaceDetector detector_;
+  std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<LandmarkModel> landmarks_;
   std::unique_ptr<nn::FaceNet> net_;
 };
