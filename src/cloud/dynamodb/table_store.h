@@ -185,6 +185,12 @@ class TableStore {
   std::deque<PendingWrite> queue_;
   bool stopping_ = false;
   std::thread committer_;
+
+  // WAL checkpoints run here, off the commit path, so a commit never waits for one.
+  void CheckpointLoop();
+  std::condition_variable checkpoint_cv_;  // with queue_mu_ and stopping_
+  std::optional<base::Db> checkpoint_db_;
+  std::thread checkpointer_;
 };
 
 // The sortable encoding of a key value (S and B: the bytes; N: Decimal::SortKey()).
