@@ -65,7 +65,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec) {
     if (ec) return FailRead(ec);
     auto expect = parser_->get()[bhttp::field::expect];
-    if (!expect.empty() && HeaderContainsToken(expect, "100-continue") && !parser_->is_done()) {
+    // The interim 100 goes out whenever it is asked for, even for an empty body: botocore 1.29
+    // waits for it and otherwise reads the 100 it never got as the status line of the NEXT
+    // response on the connection, putting every later answer one request out of step.
+    if (!expect.empty() && HeaderContainsToken(expect, "100-continue")) {
       stream_.expires_after(options_.write_timeout);
       asio::async_write(stream_, asio::buffer(kContinue, sizeof(kContinue) - 1),
                         [self = shared_from_this()](beast::error_code ec, size_t) {

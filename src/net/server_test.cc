@@ -149,6 +149,19 @@ TEST_F(ServerTest, ExpectContinueGetsInterim100ThenTheBody) {
   EXPECT_EQ(r.body, "PUT /obj 5 hello");
 }
 
+// Regression: botocore 1.29 sends "Expect: 100-continue" on empty PUTs too and waits for the
+// interim 100; without it every later response on the connection was read one request late.
+TEST_F(ServerTest, ExpectContinueWithEmptyBodyStillGetsInterim100) {
+  StartServer(Echo);
+  RawClient c(server_->port());
+  c.Send("PUT /empty HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n");
+  auto interim = c.ReadResponse();
+  EXPECT_EQ(interim.status, 100);
+  auto r = c.ReadResponse();
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "PUT /empty 0 ");
+}
+
 TEST_F(ServerTest, ChunkedRequestBodyIsDechunked) {
   StartServer(Echo);
   RawClient c(server_->port());

@@ -216,8 +216,6 @@ class S3Test(unittest.TestCase):
         self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
         self.assertS3Error(404, "NoSuchKey", self.s3.get_object, Bucket=b, Key="huge")
 
-    @unittest.skip("needs src/net to answer 'Expect: 100-continue' with an interim 100 even when "
-                   "the request has no body; see docs/s3.md (botocore issue 3755)")
     def test_empty_put_keeps_the_connection_in_step(self):
         # botocore 1.29 sends Expect: 100-continue with empty bodies too. When the server answers
         # such a request without an interim 100, botocore keeps a stale status line for the next
