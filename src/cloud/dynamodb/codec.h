@@ -2,6 +2,8 @@
 // response header (botocore recomputes it and retries on a mismatch).
 #pragma once
 
+#include "base/base64.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,9 +11,11 @@
 
 namespace dynamodb {
 
-std::string Base64Encode(std::string_view bytes);
+inline std::string Base64Encode(std::string_view bytes) { return base::Base64Encode(bytes); }
 // Standard alphabet with padding; nullopt for anything else (DynamoDB rejects such values).
-std::optional<std::string> Base64Decode(std::string_view text);
+inline std::optional<std::string> Base64Decode(std::string_view text) {
+  return base::Base64Decode(text, base::Base64Mode::kStrict);
+}
 
 // CRC-32 (IEEE 802.3, the zlib polynomial).
 uint32_t Crc32(std::string_view bytes);

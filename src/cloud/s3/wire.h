@@ -3,6 +3,8 @@
 // Each parser takes untrusted text and answers nullopt / false instead of crashing.
 #pragma once
 
+#include "base/base64.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,8 +48,10 @@ std::optional<int64_t> ParseHttpDate(std::string_view text);
 
 // Standard base64 with padding (Content-MD5, continuation tokens). Decode answers nullopt on
 // anything that is not canonical base64.
-std::string Base64Encode(std::string_view bytes);
-std::optional<std::string> Base64Decode(std::string_view text);
+inline std::string Base64Encode(std::string_view bytes) { return base::Base64Encode(bytes); }
+inline std::optional<std::string> Base64Decode(std::string_view text) {
+  return base::Base64Decode(text, base::Base64Mode::kStrict);
+}
 
 // True when `s` is valid UTF-8 (S3 keys must be).
 bool IsValidUtf8(std::string_view s);

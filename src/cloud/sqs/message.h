@@ -8,6 +8,8 @@
 // stored form and the digest cannot disagree.
 #pragma once
 
+#include "base/base64.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,8 +55,10 @@ base::Status ValidateBody(std::string_view body);
 size_t MessageSize(std::string_view body, const MessageAttributes& attributes);
 
 // Base64 (standard alphabet, padded), for BinaryValue on the wire.
-std::string Base64Encode(std::string_view bytes);
+inline std::string Base64Encode(std::string_view bytes) { return base::Base64Encode(bytes); }
 // Accepts padded or unpadded standard base64, ignoring whitespace; nullopt on anything else.
-std::optional<std::string> Base64Decode(std::string_view text);
+inline std::optional<std::string> Base64Decode(std::string_view text) {
+  return base::Base64Decode(text, base::Base64Mode::kLenient);
+}
 
 }  // namespace cloud::sqs
