@@ -69,6 +69,11 @@ base::Status ValidateConfig(const FunctionConfig& c) {
   if (c.reserved_concurrency && *c.reserved_concurrency < 0) {
     return base::Status::InvalidArgument("ReservedConcurrentExecutions must be at least 0");
   }
+  if (c.provisioned_concurrency < 0 ||
+      (c.reserved_concurrency && c.provisioned_concurrency > *c.reserved_concurrency)) {
+    return base::Status::InvalidArgument(
+        "ProvisionedConcurrentExecutions must be between 0 and the function's reserved concurrency");
+  }
   if (c.max_retry_attempts < 0 || c.max_retry_attempts > 2) {
     return base::Status::InvalidArgument("MaximumRetryAttempts must be between 0 and 2");
   }
@@ -80,7 +85,8 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
 base::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (!options.endpoint_factory) return base::Status::InvalidArgument("lambda engine: no runtime endpoint factory");
   if (options.data_dir.empty()) return base::Status::InvalidArgument("lambda engine: no data directory");
-  EF_RETURN_IF_ERROR(base::MakeDirs(options.data_dir + "/logs"));
+  if (options.log_dir.empty()) options.log_dir = options.data_dir + "/logs";
+  EF_RETURN_IF_ERROR(base::MakeDirs(options.log_dir));
   // kFull: an Event invocation answered 202 survives a power loss, not only a kill -9.
   auto db = base::Db::Open(options.data_dir + "/async.db", base::Db::Sync::kFull);
   if (!db.ok()) return db.status();
@@ -209,6 +215,9 @@ base::StatusOr<FunctionStats> Engine::Stats(const std::string& name) const {
     stats.instances = 0;
     for (const auto& inst : it->second->instances) {
       if (inst->state != Instance::State::kDead) ++stats.instances;
+      if (inst->provisioned && inst->state != Instance::State::kDead && inst->state != Instance::State::kStarting) {
+        ++stats.provisioned_ready;
+      }
     }
     stats.busy = it->second->in_use;
   }
@@ -259,6 +268,7 @@ void Engine::SetInUseLocked(Function& fn, Instance& instance, bool in_use) {
   fn.in_use += delta;
   in_use_total_ += delta;
   if (fn.in_use > fn.stats.peak_concurrency) fn.stats.peak_concurrency = fn.in_use;
+  if (options_.observer) options_.observer->OnConcurrency(fn.config.name, fn.in_use, in_use_total_);
 }
 
 void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_ptr<Invocation> inv, Pending& after) {
@@ -270,6 +280,15 @@ void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_p
       inst->current = std::move(inv);
       SetInUseLocked(fn, *inst, true);
       DeliverLocked(*inst, std::move(inst->waiter), after);
+      return;
+    }
+  }
+  // 1b. A provisioned instance still initialising and not promised to anyone: it is ready sooner
+  //     than a new process would be.
+  for (auto& inst : fn.instances) {
+    if (inst->state == State::kStarting && !inst->current && inst->generation == fn.generation) {
+      inst->current = std::move(inv);
+      SetInUseLocked(fn, *inst, true);
       return;
     }
   }
@@ -300,6 +319,7 @@ void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_p
   }
   // 4. Throttled.
   ++fn.stats.throttles;
+  if (options_.observer) options_.observer->OnThrottle(fn.config.name);
   InvokeResult r;
   r.kind = InvokeResult::Kind::kThrottled;
   r.request_id = inv->request_id;
@@ -378,7 +398,7 @@ std::vector<std::string> Engine::InstanceEnvironment(const FunctionConfig& c, co
   set("AWS_LAMBDA_FUNCTION_NAME", c.name);
   set("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
   set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(c.memory_mb));
-  set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+  set("AWS_LAMBDA_INITIALIZATION_TYPE", inst.provisioned ? "provisioned-concurrency" : "on-demand");
   set("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + c.name);
   set("AWS_LAMBDA_LOG_STREAM_NAME", inst.log_stream);
   set("AWS_EXECUTION_ENV", "AWS_Lambda_" + c.runtime);
@@ -409,7 +429,7 @@ void Engine::StartInstance(std::shared_ptr<Instance> inst) {
     failure = endpoint.status();
   } else {
     inst->endpoint = std::move(*endpoint);
-    inst->OpenLog(options_.data_dir + "/logs/" + config.name);
+    inst->OpenLog(options_.log_dir, "/aws/lambda/" + config.name);
     SpawnSpec spec;
     spec.argv = config.command;
     spec.env = InstanceEnvironment(config, *inst, inst->endpoint->address());
@@ -439,6 +459,7 @@ void Engine::StartInstance(std::shared_ptr<Instance> inst) {
       r.error_type = "Runtime.InvalidEntrypoint";
       r.payload = ErrorJson("RequestId: " + r.request_id + " Error: " + failure.message(), r.error_type);
       ++inst->fn->stats.errors;
+      if (options_.observer) options_.observer->OnInvocation(config.name, -1, true);
       after.completions.emplace_back(std::move(inst->current->done), std::move(r));
       inst->current.reset();
     }

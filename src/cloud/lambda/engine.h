@@ -34,8 +34,26 @@
 
 namespace cloud::lambda {
 
+// Told about what CloudWatch counts (Invocations, Errors, Throttles, Duration,
+// ConcurrentExecutions). Called on engine threads WITH the engine's lock held: must return
+// quickly and must not call the engine.
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  // An invocation ended: success or function error. `duration_ms` < 0 when it never ran (the
+  // instance failed to start or to initialise).
+  virtual void OnInvocation(const std::string& function, double duration_ms, bool error) = 0;
+  virtual void OnThrottle(const std::string& function) = 0;
+  // Instances in use (running an invocation or starting for one) changed.
+  virtual void OnConcurrency(const std::string& function, int function_in_use, int account_in_use) = 0;
+};
+
 struct EngineOptions {
-  std::string data_dir;  // logs/ and async.db live here
+  std::string data_dir;  // async.db lives here
+  // CloudWatch Logs root (cloudwatch/log_store.h layout): group /aws/lambda/<name>, one stream per
+  // instance. Default: <data_dir>/logs.
+  std::string log_dir;
+  std::shared_ptr<EngineObserver> observer;  // optional
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   std::string endpoint;  // AWS_ENDPOINT_URL given to functions, e.g. "http://127.0.0.1:4566"
@@ -57,6 +75,7 @@ struct FunctionStats {
   int64_t throttles = 0;
   int peak_concurrency = 0;
   int64_t async_pending = 0; // asynchronous events stored and not finished
+  int provisioned_ready = 0;  // provisioned instances initialised (idle or busy)
 };
 
 class Engine {
@@ -108,6 +127,8 @@ class Engine {
   void RemoveLocked(Instance& instance);
 
   void ReaperLoop();
+  // Starts the provisioned instances `fn` lacks. REQUIRES: mu_ held.
+  void PrewarmLocked(const std::shared_ptr<Function>& fn, std::chrono::steady_clock::time_point now, Pending& after);
   void AsyncLoop();
   struct AsyncEvent;
   void OnAsyncDone(const AsyncEvent& event, const InvokeResult& result);

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "cloud/cloudwatch/log_store.h"
 #include "cloud/lambda/engine.h"
 #include "cloud/lambda/process.h"
 
@@ -35,6 +36,7 @@ struct Engine::Function {
   uint64_t generation = 0;  // bumped by UpdateFunction; older instances retire
   std::vector<std::shared_ptr<Instance>> instances;
   int in_use = 0;  // instances not idle
+  SteadyTime next_prewarm{};  // provisioned instances are (re)started at most once a second
   FunctionStats stats;
   int Cap(int account_limit) const { return config.reserved_concurrency.value_or(account_limit); }
 };
@@ -58,7 +60,8 @@ struct Engine::Instance : public InstanceRuntime {
   PostStatus PostInitError(std::string error_type, std::string body) override;
 
   // Log handling (log_mu_ inside; callable with the engine's mu_ held).
-  void OpenLog(const std::string& dir);
+  // Opens stream `log_stream` of group /aws/lambda/<function> under the engine's log root.
+  void OpenLog(const std::string& root, const std::string& group);
   void DrainOutput();                   // reads whatever the process wrote so far
   void WriteLogLine(const std::string& line);  // a line of ours (START/END/REPORT)
   void StartCapture();
@@ -81,6 +84,7 @@ struct Engine::Instance : public InstanceRuntime {
   SteadyTime idle_since{};
   double init_ms = -1;              // set at the first /next; reported once
   bool init_reported = false;
+  bool provisioned = false;         // started ahead of demand (provisioned concurrency)
   const char* kill_reason = nullptr;  // set when we killed it
 
   // Set by StartInstance before the process runs; then read-only until destruction.
@@ -89,9 +93,9 @@ struct Engine::Instance : public InstanceRuntime {
   std::thread monitor;
 
  private:
-  void AppendLocked(std::string_view data);
+  void CaptureLocked(std::string_view data);
   std::mutex log_mu_;
-  int log_fd_ = -1;
+  cloudwatch::LogLineWriter log_;
   bool capturing_ = false;
   std::string capture_;
 };

@@ -27,6 +27,9 @@ struct FunctionConfig {
   int timeout_s = 3;     // 1..900
   std::map<std::string, std::string> environment;
   std::optional<int> reserved_concurrency;  // nullopt: shares the account's limit
+  // Instances kept started ahead of demand (PutProvisionedConcurrencyConfig): they are never
+  // stopped for idleness, report no Init Duration, and count against reserved_concurrency.
+  int provisioned_concurrency = 0;
   // The directory instances run in (LAMBDA_TASK_ROOT); default: the command's directory.
   std::string task_root;
   // Asynchronous invocation (PutFunctionEventInvokeConfig).

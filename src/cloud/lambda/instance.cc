@@ -61,7 +61,6 @@ Engine::Instance::~Instance() {
   if (process) process->KillGroup();
   if (monitor.joinable()) monitor.join();
   process.reset();
-  if (log_fd_ >= 0) close(log_fd_);
 }
 
 void Engine::Instance::Next(std::function<void(const RuntimeEvent&)> deliver) { engine->OnNext(*this, std::move(deliver)); }
@@ -80,27 +79,13 @@ InstanceRuntime::PostStatus Engine::Instance::PostInitError(std::string error_ty
   return engine->OnInitError(*this, std::move(error_type), std::move(body));
 }
 
-void Engine::Instance::OpenLog(const std::string& dir) {
-  if (!base::MakeDirs(dir).ok()) return;
-  std::string file = log_stream;
-  for (char& c : file) {
-    if (c == '/') c = '-';
-  }
+void Engine::Instance::OpenLog(const std::string& root, const std::string& group) {
   std::lock_guard<std::mutex> lock(log_mu_);
-  log_fd_ = open((dir + "/" + file + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  base::Status s = log_.Open(root, group, log_stream);
+  if (!s.ok()) std::fprintf(stderr, "lambda: log of %s: %s\n", group.c_str(), s.ToString().c_str());
 }
 
-void Engine::Instance::AppendLocked(std::string_view data) {
-  if (log_fd_ >= 0) {
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      ssize_t n = write(log_fd_, p, left);
-      if (n <= 0) break;
-      p += n;
-      left -= static_cast<size_t>(n);
-    }
-  }
+void Engine::Instance::CaptureLocked(std::string_view data) {
   if (capturing_) {
     capture_.append(data);
     if (capture_.size() > kMaxCaptureBytes) capture_.erase(0, capture_.size() - kMaxCaptureBytes / 2);
@@ -114,7 +99,8 @@ void Engine::Instance::DrainOutput() {
   for (;;) {
     ssize_t n = read(process->output_fd(), buf, sizeof buf);
     if (n > 0) {
-      AppendLocked(std::string_view(buf, static_cast<size_t>(n)));
+      log_.AppendOutput(std::string_view(buf, static_cast<size_t>(n)));
+      CaptureLocked(std::string_view(buf, static_cast<size_t>(n)));
       continue;
     }
     if (n == 0) process->CloseOutput();
@@ -124,8 +110,9 @@ void Engine::Instance::DrainOutput() {
 
 void Engine::Instance::WriteLogLine(const std::string& line) {
   std::lock_guard<std::mutex> lock(log_mu_);
-  AppendLocked(line);
-  AppendLocked("\n");
+  log_.AppendLine(line);
+  CaptureLocked(line);
+  CaptureLocked("\n");
 }
 
 void Engine::Instance::StartCapture() {
@@ -238,6 +225,7 @@ InstanceRuntime::PostStatus Engine::OnInitError(Instance& inst, std::string erro
       r.error_type = error_type;
       r.payload = body.empty() ? ErrorJson("init failed", error_type) : std::move(body);
       ++inst.fn->stats.errors;
+      if (options_.observer) options_.observer->OnInvocation(inst.fn->config.name, -1, true);
       after.completions.emplace_back(std::move(inst.current->done), std::move(r));
       inst.current.reset();
     }
@@ -266,6 +254,10 @@ void Engine::FinishLocked(Instance& inst, InvokeResult result, Pending& after) {
                                result.error_type);
   }
   if (result.kind == InvokeResult::Kind::kFunctionError) ++inst.fn->stats.errors;
+  if (options_.observer) {
+    options_.observer->OnInvocation(config.name, was_delivered ? duration_ms : -1,
+                                    result.kind == InvokeResult::Kind::kFunctionError);
+  }
   if (!was_delivered) inst.StartCapture();
   if (result.kind == InvokeResult::Kind::kFunctionError &&
       (result.error_type.starts_with("Runtime.") || result.error_type.starts_with("Sandbox."))) {
@@ -335,7 +327,30 @@ void Engine::OnExit(Instance& inst, int wait_status) {
   RunPending(after);
 }
 
-// ---- the reaper: timeouts, memory, keep-alive, and destroying stopped instances ----
+// ---- the reaper: timeouts, memory, keep-alive, provisioned instances, and destroying stopped ones ----
+
+void Engine::PrewarmLocked(const std::shared_ptr<Function>& fn, SteadyTime now, Pending& after) {
+  const int wanted = fn->config.provisioned_concurrency;
+  if (wanted <= 0 || now < fn->next_prewarm) return;
+  int alive = 0;
+  for (const auto& inst : fn->instances) {
+    if (inst->provisioned && inst->state != Instance::State::kDead && inst->generation == fn->generation) ++alive;
+  }
+  if (alive >= wanted) return;
+  fn->next_prewarm = now + 1s;  // a command that cannot start is retried once a second, not 50 times
+  for (int i = alive; i < wanted; ++i) {
+    auto inst = std::make_shared<Instance>(this, fn, RandomHex(32));
+    inst->generation = fn->generation;
+    inst->state = Instance::State::kStarting;
+    inst->spawned_at = now;
+    inst->counted_in_use = false;  // not running anything: no concurrency used
+    inst->provisioned = true;
+    inst->init_reported = true;    // AWS reports no Init Duration for provisioned instances
+    ++fn->stats.cold_starts;
+    fn->instances.push_back(inst);
+    after.to_start.push_back(std::move(inst));
+  }
+}
 
 void Engine::ReaperLoop() {
   for (;;) {
@@ -384,10 +399,14 @@ void Engine::ReaperLoop() {
                                   r.error_type);
             KillLocked(*inst, "init timeout");
             FinishLocked(*inst, std::move(r), after);
-          } else if (inst->state == State::kIdle && now - inst->idle_since >= options_.idle_timeout) {
+          } else if (inst->state == State::kStarting && !inst->current && now - inst->spawned_at > options_.init_timeout) {
+            KillLocked(*inst, "init timeout");  // a provisioned instance that never became ready
+          } else if (inst->state == State::kIdle && now - inst->idle_since >= options_.idle_timeout &&
+                     !inst->provisioned) {
             KillLocked(*inst, "idle");
           }
         }
+        PrewarmLocked(fn, now, after);
       }
     }
     dead.clear();  // stops endpoints, joins monitors: outside the lock

@@ -147,6 +147,9 @@ base::Status ApplyConfigJson(const json& j, FunctionConfig& c) {
         c.reserved_concurrency = j.at("ReservedConcurrentExecutions").get<int>();
       }
     }
+    if (j.contains("ProvisionedConcurrentExecutions")) {
+      c.provisioned_concurrency = j.at("ProvisionedConcurrentExecutions").get<int>();
+    }
     if (j.contains("MaximumRetryAttempts")) c.max_retry_attempts = j.at("MaximumRetryAttempts").get<int>();
     if (j.contains("MaximumEventAgeInSeconds")) c.max_event_age_s = j.at("MaximumEventAgeInSeconds").get<int>();
     if (j.contains("DestinationConfig")) {
@@ -170,6 +173,7 @@ json RegistryEntry(const FunctionConfig& c) {
             {"DestinationConfig", {{"OnFailure", {{"Destination", c.on_failure_destination}}},
                                    {"OnSuccess", {{"Destination", c.on_success_destination}}}}}};
   if (c.reserved_concurrency) j["ReservedConcurrentExecutions"] = *c.reserved_concurrency;
+  if (c.provisioned_concurrency) j["ProvisionedConcurrentExecutions"] = c.provisioned_concurrency;
   return j;
 }
 
@@ -437,6 +441,49 @@ void LambdaApi::Handle(http::Request&& request, http::Reply reply) {
         return reply(std::move(r));
       }
       return reply(Json(200, {{"ReservedConcurrentExecutions", *c.reserved_concurrency}}));
+    }
+  }
+  if (sub == "provisioned-concurrency") {
+    // Put/Get/DeleteProvisionedConcurrencyConfig; the qualifier (an alias or version on AWS) is
+    // ignored: the count applies to the function.
+    FunctionConfig c = *config;
+    auto status_json = [&](const FunctionConfig& fc) {
+      auto stats = engine_->Stats(name);
+      int ready = stats.ok() ? std::min(stats->provisioned_ready, fc.provisioned_concurrency) : 0;
+      return json{{"RequestedProvisionedConcurrentExecutions", fc.provisioned_concurrency},
+                  {"AvailableProvisionedConcurrentExecutions", ready},
+                  {"AllocatedProvisionedConcurrentExecutions", ready},
+                  {"Status", ready >= fc.provisioned_concurrency ? "READY" : "IN_PROGRESS"},
+                  {"LastModified", LastModified(fc.last_modified_ms)}};
+    };
+    if (m == "GET") {
+      if (c.provisioned_concurrency == 0) {
+        return reply(Error(404, "ProvisionedConcurrencyConfigNotFoundException",
+                           "No Provisioned Concurrency Config found for this function"));
+      }
+      return reply(Json(200, status_json(c)));
+    }
+    if (m == "PUT" || m == "DELETE") {
+      if (m == "PUT") {
+        auto j = json_body();
+        if (!j) return bad_json();
+        if (!j->contains("ProvisionedConcurrentExecutions") || !(*j)["ProvisionedConcurrentExecutions"].is_number_integer() ||
+            (*j)["ProvisionedConcurrentExecutions"].get<int>() < 1) {
+          return reply(Error(400, "InvalidParameterValueException", "ProvisionedConcurrentExecutions must be at least 1"));
+        }
+        c.provisioned_concurrency = (*j)["ProvisionedConcurrentExecutions"].get<int>();
+      } else {
+        c.provisioned_concurrency = 0;
+      }
+      base::Status s = engine_->UpdateFunction(c);
+      if (s.ok()) s = SaveRegistry();
+      if (!s.ok()) return reply(ErrorFor(s));
+      if (m == "DELETE") {
+        http::Response r;
+        r.status = 204;
+        return reply(std::move(r));
+      }
+      return reply(Json(202, status_json(*engine_->GetFunction(name))));
     }
   }
   if (sub == "event-invoke-config") {

@@ -299,3 +299,34 @@ TEST_F(EngineTest, ManagementApiReadsAndUpdatesConfigurationAndPersistsIt) {
 
 }  // namespace
 }  // namespace cloud::lambda
+
+namespace cloud::lambda {
+namespace {
+
+TEST_F(EngineTest, ProvisionedInstancesStartAheadAndServeWarm) {
+  Open();
+  AddFunction("warm", "echo");
+  FunctionConfig c = *api_->engine().GetFunction("warm");
+  c.provisioned_concurrency = 2;
+  ASSERT_TRUE(api_->engine().UpdateFunction(c).ok());
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (Stats("warm").provisioned_ready < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(Stats("warm").provisioned_ready, 2);
+  EXPECT_EQ(Stats("warm").cold_starts, 2);
+  http::Headers tail;
+  tail.Add("X-Amz-Log-Type", "Tail");
+  http::Response r = Invoke(*api_, "warm", "\"x\"", tail);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string log = testing::Base64Decode(r.headers.GetOr("X-Amz-Log-Result", ""));
+  EXPECT_NE(log.find("REPORT RequestId: "), std::string::npos) << log;
+  EXPECT_EQ(log.find("Init Duration:"), std::string::npos) << "no init on the invoke path: " << log;
+  EXPECT_EQ(Stats("warm").cold_starts, 2) << "served by a provisioned instance";
+  // More provisioned than reserved is refused, as on AWS.
+  c.reserved_concurrency = 1;
+  EXPECT_FALSE(api_->engine().UpdateFunction(c).ok());
+}
+
+}  // namespace
+}  // namespace cloud::lambda

@@ -25,23 +25,35 @@ struct ServiceOptions {
 // Fails with the first service that cannot open (its name in the message).
 base::Status RegisterServices(Gateway& gateway, const ServiceOptions& options);
 
+// Counts the requests `handler` answers, per service and status class, for GET /metrics
+// (edgeface_gateway_requests_total{service,code="2xx"}); counters are process-wide atomics.
+http::Handler CountRequests(const std::string& service, http::Handler handler);
+
+// The context of service `name`: its directory <data_root>/<name> (created) and the options.
+inline base::StatusOr<ServiceContext> ServiceContextFor(const ServiceOptions& options, const std::string& name) {
+  ServiceContext ctx;
+  ctx.data_dir = options.data_root + "/" + name;
+  ctx.region = options.region;
+  ctx.account_id = options.account_id;
+  ctx.endpoint = options.endpoint;
+  EF_RETURN_IF_ERROR(base::MakeDirs(ctx.data_dir).WithContext(name));
+  return ctx;
+}
+
 // Opens `Api` (anything with `static StatusOr<std::unique_ptr<Api>> Open(const ServiceContext&)`
 // and `void Handle(http::Request&&, http::Reply)`) in <data_root>/<route.name> and registers it
 // under `route`. The gateway's handler keeps the service alive.
 template <class Api>
 base::Status AddService(Gateway& gateway, const ServiceOptions& options, ServiceRoute route) {
-  ServiceContext ctx;
-  ctx.data_dir = options.data_root + "/" + route.name;
-  ctx.region = options.region;
-  ctx.account_id = options.account_id;
-  ctx.endpoint = options.endpoint;
-  EF_RETURN_IF_ERROR(base::MakeDirs(ctx.data_dir).WithContext(route.name));
-  auto opened = Api::Open(ctx);
+  auto ctx = ServiceContextFor(options, route.name);
+  if (!ctx.ok()) return ctx.status();
+  auto opened = Api::Open(*ctx);
   if (!opened.ok()) return opened.status().WithContext(route.name);
   std::shared_ptr<Api> api(std::move(opened).value());
-  return gateway.Register(std::move(route), [api](http::Request&& request, http::Reply reply) {
+  std::string name = route.name;
+  return gateway.Register(std::move(route), CountRequests(name, [api](http::Request&& request, http::Reply reply) {
     api->Handle(std::move(request), std::move(reply));
-  });
+  }));
 }
 
 }  // namespace cloud
