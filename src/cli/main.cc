@@ -14,6 +14,7 @@ int RunRecognize(int argc, char** argv);
 int RunTrain(int argc, char** argv);
 int RunVerify(int argc, char** argv);
 int RunConvertModels(int argc, char** argv);
+int RunEdge(int argc, char** argv);
 }  // namespace cli
 
 namespace {
@@ -27,6 +28,7 @@ const cli::Command kCommands[] = {
     {"train", "build a gallery from DIR/<person>/*.jpg and report validation accuracy", &cli::RunTrain},
     {"verify", "are two photos the same person? (descriptor distance)", &cli::RunVerify},
     {"convert-models", "write the face models in fast-loading form (set-up step)", &cli::RunConvertModels},
+    {"edge", "run the camera device: clips to the spool and the cloud, frames to the functions", &cli::RunEdge},
     {nullptr, nullptr, nullptr},  // keeps the array non-empty; skipped below
 };
 

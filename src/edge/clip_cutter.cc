@@ -79,7 +79,10 @@ struct ClipCutter::Impl {
   // earlier one and the later ones start at or after the clip's end; 0 when there is none yet.
   size_t FindCut(size_t limit) const {
     if (buf.size() < 2) return 0;
-    const double due = clip_start_s + options.clip_seconds - kEpsilon;
+    // Clips end on the grid of multiples of clip_seconds (so a late cut, a B-frame group after
+    // the grid point, does not push every later clip back), at least half a clip after the start.
+    const double k = std::ceil((clip_start_s + options.clip_seconds / 2) / options.clip_seconds - kEpsilon);
+    const double due = k * options.clip_seconds - kEpsilon;
     std::vector<double> suffix_min(buf.size() + 1, std::numeric_limits<double>::infinity());
     for (size_t i = buf.size(); i-- > 0;) suffix_min[i] = std::min(suffix_min[i + 1], buf[i].pts_s);
     double prefix_max = -std::numeric_limits<double>::infinity();

@@ -71,11 +71,11 @@ TEST_P(CutterOnVideo, ClipsCoverTheVideoAndEachPlaysAlone) {
     total += clip.duration_s;
     frames += clip.frames;
     if (i + 1 < clips.size()) {
-      // Continuous: each clip ends where the next starts; every one but the last is >= 0.5 s
-      // and shorter than 0.5 s plus a B-frame group.
+      // Continuous: each clip ends where the next starts, on the 0.5 s grid or a B-frame group
+      // (at most 3 frames here) after it.
       EXPECT_NEAR(clip.start_s + clip.duration_s, clips[i + 1].start_s, 1e-9);
-      EXPECT_GE(clip.duration_s, 0.5 - 1e-3);
-      EXPECT_LT(clip.duration_s, 0.5 + 0.2);
+      EXPECT_GE(clips[i + 1].start_s, 0.5 * (i + 1) - 1e-3);
+      EXPECT_LE(clips[i + 1].start_s, 0.5 * (i + 1) + 3.5 / 24);
       EXPECT_EQ(clips[i + 1].capture_ms, 1'700'000'000'000 + std::llround(clips[i + 1].start_s * 1000));
     }
     // Playable alone: FFmpeg opens the MP4 and shows exactly this clip's frames, from time 0
