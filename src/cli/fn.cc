@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "functions/registry.h"
 #include "runtime/runtime.h"
 
 namespace cli {
@@ -26,6 +27,7 @@ const char kUsage[] =
     "  echo    returns its event unchanged (the empty function of the benchmarks)\n"
     "  probe   does what its JSON event asks, for tests of the engine: {\"print\": TEXT,\n"
     "          \"sleep_ms\": N, \"alloc_mb\": N, \"throw\": MESSAGE, \"exit\": CODE, \"introspect\": true}; returns the event\n"
+    "%s"
     "\n"
     "EDGEFACE_FN_INIT_ERROR=MESSAGE makes init fail with MESSAGE (posted to /runtime/init/error).\n";
 
@@ -62,9 +64,20 @@ runtime::InvocationResponse Probe(const runtime::InvocationRequest& request) {
 
 }  // namespace
 
+// kUsage with the product's functions (src/functions/registry.cc) listed after echo and probe.
+std::string Usage() {
+  std::string list;
+  for (const functions::Builtin& b : functions::Builtins()) {
+    list += "  " + std::string(b.name) + "\n          " + b.summary + "\n";
+  }
+  std::string out(sizeof kUsage + list.size(), '\0');
+  out.resize(std::snprintf(out.data(), out.size(), kUsage, list.c_str()));
+  return out;
+}
+
 int RunFn(int argc, char** argv) {
   if (argc != 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(kUsage, argc == 2 ? stdout : stderr);
+    std::fputs(Usage().c_str(), argc == 2 ? stdout : stderr);
     return argc == 2 ? 0 : 2;
   }
   std::string name = argv[1];
@@ -73,8 +86,16 @@ int RunFn(int argc, char** argv) {
     handler = Echo;
   } else if (name == "probe") {
     handler = Probe;
+  } else if (const functions::Builtin* builtin = functions::FindBuiltin(name)) {
+    std::unique_ptr<functions::Function> fn = builtin->make();
+    runtime::InitFunction init = [&fn]() -> std::string {
+      if (const char* fail = std::getenv("EDGEFACE_FN_INIT_ERROR")) return fail;
+      base::Status s = fn->Init();
+      return s.ok() ? std::string() : s.ToString();
+    };
+    return runtime::RunHandler(init, [&fn](const runtime::InvocationRequest& r) { return fn->Handle(r); });
   } else {
-    std::fprintf(stderr, "edgeface fn: unknown function '%s'\n\n%s", name.c_str(), kUsage);
+    std::fprintf(stderr, "edgeface fn: unknown function '%s'\n\n%s", name.c_str(), Usage().c_str());
     return 2;
   }
   runtime::InitFunction init = [] {

@@ -1,0 +1,83 @@
+#include "functions/recognizer.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "face/chip.h"
+#include "functions/common.h"
+#include "nn/face_net.h"
+
+namespace functions {
+
+using base::Status;
+using Clock = std::chrono::steady_clock;
+
+base::StatusOr<std::string> S3GallerySource::Etag() {
+  base::StatusOr<client::S3Object> head = s3_.HeadObject(bucket_, key_);
+  if (!head.ok()) return head.status();
+  return head->etag;
+}
+
+base::StatusOr<std::string> S3GallerySource::Fetch(std::string* etag) { return s3_.GetObject(bucket_, key_, etag); }
+
+base::StatusOr<std::unique_ptr<Recognizer>> Recognizer::Create(const client::AwsConfig& config) {
+  std::unique_ptr<Recognizer> r(new Recognizer());
+  base::StatusOr<std::unique_ptr<face::FacePipeline>> pipeline = face::FacePipeline::Load(face::FacePipeline::DefaultModelsDir());
+  if (!pipeline.ok()) return pipeline.status();
+  r->pipeline_ = std::move(*pipeline);
+  long check_ms = std::strtol(EnvOr("GALLERY_CHECK_MS", "1000").c_str(), nullptr, 10);
+  if (check_ms < 0) check_ms = 0;
+  r->gallery_ = std::make_unique<GalleryCache>(
+      std::make_unique<S3GallerySource>(config, EnvOr("GALLERY_BUCKET", "edgeface-models"),
+                                        EnvOr("GALLERY_KEY", "gallery/encodings.json")),
+      std::chrono::milliseconds(check_ms));
+  EF_RETURN_IF_ERROR(r->gallery_->Load());
+  return r;
+}
+
+void Recognizer::RefreshGallery() {
+  Status s = gallery_->MaybeRefresh();
+  if (!s.ok()) std::fprintf(stderr, "gallery refresh failed, keeping the current one: %s\n", s.message().c_str());
+}
+
+std::vector<RecognizedFace> Recognizer::Recognize(const media::RgbImage& img, int max_faces, RecognizeTimings* timings) {
+  // FacePipeline::Process's steps, timed apart: detection dominates a frame, descriptors scale
+  // with the number of faces.
+  const auto t0 = Clock::now();
+  face::PipelineOptions options;
+  std::vector<face::Detection> dets = pipeline_->Detect(img, options.detect);
+  if (max_faces > 0 && dets.size() > static_cast<size_t>(max_faces)) dets.resize(max_faces);
+  const auto t1 = Clock::now();
+  std::vector<RecognizedFace> out(dets.size());
+  if (!dets.empty()) {
+    const size_t chip_bytes = size_t{face::kChipSize} * face::kChipSize * 3;
+    chips_.resize(chip_bytes * dets.size());
+    for (size_t i = 0; i < dets.size(); ++i) {
+      face::Landmarks marks = pipeline_->FindLandmarks(img, dets[i].box);
+      face::ExtractChip(img, dets[i].box, marks, &chip_);
+      std::copy(chip_.pixels.begin(), chip_.pixels.end(), chips_.begin() + i * chip_bytes);
+    }
+    std::vector<face::Descriptor> descriptors(dets.size());
+    pipeline_->net().DescribeBatch(chips_.data(), static_cast<int>(dets.size()), descriptors.data());
+    for (size_t i = 0; i < dets.size(); ++i) {
+      face::Match m = gallery_->gallery().Nearest(descriptors[i]);
+      out[i] = {dets[i].box, dets[i].score, std::move(m.name), m.distance};
+    }
+  }
+  const auto t2 = Clock::now();
+  if (timings) *timings = {MsBetween(t0, t1), MsBetween(t1, t2)};
+  return out;
+}
+
+nlohmann::json FacesJson(const std::vector<RecognizedFace>& faces) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const RecognizedFace& f : faces) {
+    const double d = f.distance < 1e8 ? std::round(f.distance * 1e4) / 1e4 : -1;
+    arr.push_back({{"box", {f.box.left, f.box.top, f.box.right, f.box.bottom}},
+                   {"name", f.name},
+                   {"distance", d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d)}});
+  }
+  return arr;
+}
+
+}  // namespace functions

@@ -1,0 +1,120 @@
+// video-splitting: pipeline 2. A clip in S3 → its first frame as JPEG in the stage bucket →
+// face-recognition → student-lookup → one message per clip on the results queue.
+#include <chrono>
+#include <cstdio>
+
+#include "functions/common.h"
+#include "functions/events.h"
+#include "functions/identify.h"
+#include "functions/registry.h"
+#include "media/jpeg_encode.h"
+#include "media/video.h"
+
+namespace functions {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+class VideoSplitting : public Function {
+ public:
+  base::Status Init() override {
+    base::StatusOr<client::AwsConfig> config = client::AwsConfig::FromEnvironment();
+    if (!config.ok()) return config.status();
+    s3_ = std::make_unique<client::S3Client>(*config);
+    sqs_ = std::make_unique<client::SqsClient>(*config);
+    identifier_ = std::make_unique<Identifier>(*config);
+    stage_bucket_ = EnvOr("STAGE_BUCKET", "edgeface-stage");
+    results_queue_ = EnvOr("RESULTS_QUEUE", "results");
+    return base::Status::Ok();
+  }
+
+  runtime::InvocationResponse Handle(const runtime::InvocationRequest& request) override {
+    base::StatusOr<std::vector<ObjectRef>> refs = ParseObjectRefs(ParsePayload(request.payload));
+    if (!refs.ok()) return FailWith(refs.status());
+    json results = json::array();
+    for (const ObjectRef& ref : *refs) {
+      base::StatusOr<json> message = Split(ref);
+      // One bad clip must not hide the others' results, but the invocation as a whole fails so
+      // that an asynchronous invoke is retried (the good clips' messages are repeated then).
+      if (!message.ok()) {
+        const std::string where = "s3://" + ref.bucket + "/" + ref.key;
+        std::fprintf(stderr, "video-splitting: %s: %s\n", where.c_str(), message.status().message().c_str());
+        if (message.status().code() == base::Status::Code::kInvalidArgument) {
+          return Fail(kInvalidImage, where + ": " + message.status().message());
+        }
+        return FailWith(message.status().WithContext(where));
+      }
+      results.push_back(std::move(*message));
+    }
+    return Answer({{"clips", results}});
+  }
+
+ private:
+  base::StatusOr<json> Split(const ObjectRef& ref) {
+    const auto t0 = Clock::now();
+    base::StatusOr<std::string> clip = s3_->GetObject(ref.bucket, ref.key);
+    if (!clip.ok()) return clip.status();
+    const auto t1 = Clock::now();
+    base::StatusOr<media::VideoReader> reader = media::VideoReader::OpenMemory(std::move(*clip));
+    if (!reader.ok()) return reader.status();
+    base::StatusOr<bool> got = reader->Next(&frame_);
+    if (!got.ok()) return got.status();
+    if (!*got) return base::Status::InvalidArgument("the clip has no frame");
+    EF_RETURN_IF_ERROR(jpeg_.Encode(frame_.image, {}, &jpeg_bytes_));
+    const auto t2 = Clock::now();
+    const std::string frame_key = ReplaceExtension(ref.key, "jpg");
+    base::StatusOr<std::string> put = s3_->PutObject(stage_bucket_, frame_key, jpeg_bytes_, "image/jpeg");
+    if (!put.ok()) return put.status().WithContext("s3://" + stage_bucket_ + "/" + frame_key);
+    const auto t3 = Clock::now();
+    base::StatusOr<Identity> id = identifier_->Identify(json{{"bucket", stage_bucket_}, {"key", frame_key}}.dump());
+    if (!id.ok()) return id.status();
+    const auto t4 = Clock::now();
+
+    std::optional<ClipKey> clip_key = ParseClipKey(ref.key);
+    json message = {{"device_id", clip_key ? json(clip_key->device_id) : json(nullptr)},
+                    {"capture_ms", clip_key ? json(clip_key->capture_ms) : json(nullptr)},
+                    {"clip_bucket", ref.bucket},
+                    {"clip_key", ref.key},
+                    {"frame_key", frame_key},
+                    {"status", id->status},
+                    {"name", id->name ? json(*id->name) : json(nullptr)},
+                    {"record", id->record},
+                    {"distance", id->distance ? json(*id->distance) : json(nullptr)},
+                    {"timings_ms",
+                     {{"fetch", MsBetween(t0, t1)},
+                      {"split", MsBetween(t1, t2)},
+                      {"stage", MsBetween(t2, t3)},
+                      {"recognition", id->recognition_ms},
+                      {"lookup", id->lookup_ms},
+                      {"total", MsBetween(t0, t4)}}}};
+    EF_RETURN_IF_ERROR(Send(message.dump(), clip_key ? clip_key->device_id : std::string()));
+    return message;
+  }
+
+  base::Status Send(const std::string& body, const std::string& device_id) {
+    if (results_url_.empty()) {
+      base::StatusOr<std::string> url = sqs_->GetQueueUrl(results_queue_);
+      if (!url.ok()) return url.status().WithContext("GetQueueUrl " + results_queue_);
+      results_url_ = *url;
+    }
+    std::map<std::string, std::string> attributes;
+    if (!device_id.empty()) attributes["device_id"] = device_id;
+    base::StatusOr<std::string> id = sqs_->SendMessage(results_url_, body, attributes);
+    return id.ok() ? base::Status::Ok() : id.status().WithContext("SendMessage " + results_queue_);
+  }
+
+  std::unique_ptr<client::S3Client> s3_;
+  std::unique_ptr<client::SqsClient> sqs_;
+  std::unique_ptr<Identifier> identifier_;
+  std::string stage_bucket_, results_queue_, results_url_;
+  media::VideoFrame frame_;    // reused across clips
+  media::JpegEncoder jpeg_;
+  std::string jpeg_bytes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Function> MakeVideoSplitting() { return std::make_unique<VideoSplitting>(); }
+
+}  // namespace functions
