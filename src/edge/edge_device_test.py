@@ -175,5 +175,77 @@ class EdgeDeviceTest(unittest.TestCase):
             self.assertEqual(spool_files(self.spool), [])
 
 
+class EdgeFramePipelineTest(unittest.TestCase):
+    """Pipeline 1 end to end: the device → the web function URL → face-recognition → student-lookup,
+    with the default stack (template.yaml, helpers "stack" and "functions")."""
+
+    def setUp(self):
+        self.template = os.path.join(ROOT, "template.yaml")
+        if not os.path.exists(self.template):
+            self.skipTest("no template.yaml (the default stack) in this tree")
+        self.spool = tempfile.mkdtemp(prefix="edge-spool-")
+
+    def tearDown(self):
+        shutil.rmtree(self.spool, ignore_errors=True)
+
+    def test_frames_of_two_videos_name_their_people(self):
+        truth = {}
+        with open(os.path.join(VIDEOS, "..", "ground_truth.csv")) as f:
+            for line in f.read().splitlines()[1:]:
+                fields = line.split(",")
+                truth[fields[1]] = fields[4:7]  # expected_person, major, year
+        code_dir = os.path.dirname(edgeface_bin())
+        with CloudServer(extra_args=["--stack", self.template, "--parameter", "CodeDir=" + code_dir]) as cloud:
+            videos = ["test_0.mp4", "test_4.mp4"]
+            dev = Device(cloud.endpoint, self.spool, "--pipeline", "frame", "--realtime",
+                         "--labels", os.path.join(VIDEOS, "..", "ground_truth.csv"),
+                         *sum((["--source", os.path.join(VIDEOS, v)] for v in videos), []))
+            summary = dev.wait(timeout=240)
+            self.assertEqual(dev.proc.returncode, 0, dev.stderr)
+            # test_0 shows 1.96 s, test_4 1.96 s: frames at 0, 0.5, 1.0, 1.5 of each.
+            self.assertEqual(summary["requests_sent"], 8)
+            self.assertEqual(summary["failures"], 0, dev.stdout)
+            self.assertEqual(summary["answers"], 8)
+            self.assertEqual(summary["accuracy"], {"labelled": 8, "correct": 8})
+            self.assertEqual(summary["clips"]["dropped"], 0)
+            self.assertEqual(summary["clips"]["pending"], 0)
+            for a in dev.answers:
+                video = os.path.basename(a["source"])
+                name, major, _ = truth[video]
+                # Name and major as ground_truth.csv says; the year is the table's own spelling.
+                self.assertEqual(a["status"], "recognized", a)
+                self.assertEqual(a["name"], name, a)
+                self.assertEqual(a["record"]["name"], name, a)
+                self.assertEqual(a["record"]["major"], major, a)
+                self.assertGreater(a["latency_s"], 0)
+
+    def test_clip_and_video_pipelines_name_the_person(self):
+        code_dir = os.path.dirname(edgeface_bin())
+        labels = os.path.join(VIDEOS, "..", "ground_truth.csv")
+        with CloudServer(extra_args=["--stack", self.template, "--parameter", "CodeDir=" + code_dir]) as cloud:
+            # Pipeline 2: clips → video-splitting → results queue, matched by device and capture ms.
+            # (test_8: the face is found in each clip's first frame; in test_4's clip at 1.0 s the
+            # HOG detector misses it, an answer of "no_face" that says nothing about the device.)
+            dev = Device(cloud.endpoint, self.spool, "--pipeline", "clip", "--realtime", "--labels", labels,
+                         "--source", os.path.join(VIDEOS, "test_8.mp4"), device_id="cam-clip")
+            summary = dev.wait(timeout=240)
+            self.assertEqual(dev.proc.returncode, 0, dev.stderr)
+            self.assertEqual(summary["clips"]["captured"], 4)
+            self.assertEqual(summary["answers"], 4, dev.stdout + dev.stderr)
+            self.assertEqual(summary["accuracy"], {"labelled": 4, "correct": 4})
+            for a in dev.answers:
+                self.assertEqual(a["record"]["major"], "electrical_engineering", a)
+            self.assertEqual(sorted(a["capture_ms"] for a in dev.answers),
+                             sorted(int(k.split("/")[1][:-4]) for k in
+                                    (o["Key"] for o in cloud.boto3_client("s3").list_objects_v2(
+                                        Bucket=BUCKET, Prefix="cam-clip/")["Contents"])))
+            # Pipeline 3: the file → 546proj2 → video-recognition → 546proj2output/test_7.csv.
+            dev = Device(cloud.endpoint, self.spool, "--pipeline", "video", "--labels", labels,
+                         "--source", os.path.join(VIDEOS, "test_7.mp4"))
+            summary = dev.wait(timeout=240)
+            self.assertEqual(summary["answers"], 1, dev.stdout + dev.stderr)
+            self.assertEqual(dev.answers[0]["record"], {"name": "morgan_freeman", "major": "math", "year": "senior"})
+
+
 if __name__ == "__main__":
     unittest.main()
