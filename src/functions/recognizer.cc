@@ -22,9 +22,12 @@ base::StatusOr<std::string> S3GallerySource::Fetch(std::string* etag) { return s
 
 base::StatusOr<std::unique_ptr<Recognizer>> Recognizer::Create(const client::AwsConfig& config) {
   std::unique_ptr<Recognizer> r(new Recognizer());
+  const auto t0 = Clock::now();
   base::StatusOr<std::unique_ptr<face::FacePipeline>> pipeline = face::FacePipeline::Load(face::FacePipeline::DefaultModelsDir());
   if (!pipeline.ok()) return pipeline.status();
   r->pipeline_ = std::move(*pipeline);
+  const auto t1 = Clock::now();
+  r->models_load_ms_ = MsBetween(t0, t1);
   long check_ms = std::strtol(EnvOr("GALLERY_CHECK_MS", "1000").c_str(), nullptr, 10);
   if (check_ms < 0) check_ms = 0;
   r->gallery_ = std::make_unique<GalleryCache>(
@@ -32,6 +35,7 @@ base::StatusOr<std::unique_ptr<Recognizer>> Recognizer::Create(const client::Aws
                                         EnvOr("GALLERY_KEY", "gallery/encodings.json")),
       std::chrono::milliseconds(check_ms));
   EF_RETURN_IF_ERROR(r->gallery_->Load());
+  r->gallery_load_ms_ = MsBetween(t1, Clock::now());
   return r;
 }
 

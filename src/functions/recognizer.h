@@ -59,6 +59,8 @@ class Recognizer {
 
   const GalleryCache& gallery() const { return *gallery_; }
   const face::FacePipeline& pipeline() const { return *pipeline_; }
+  double models_load_ms() const { return models_load_ms_; }    // wall time of Create's two loads
+  double gallery_load_ms() const { return gallery_load_ms_; }
 
  private:
   Recognizer() = default;
@@ -66,6 +68,7 @@ class Recognizer {
   std::unique_ptr<GalleryCache> gallery_;
   std::vector<uint8_t> chips_;  // reused across invocations
   media::RgbImage chip_;
+  double models_load_ms_ = 0, gallery_load_ms_ = 0;
 };
 
 // [{"box":[l,t,r,b],"name":..,"distance":..}] (distance rounded to 4 decimals).
