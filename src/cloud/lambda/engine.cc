@@ -319,7 +319,9 @@ void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_p
   }
   // 4. Throttled.
   ++fn.stats.throttles;
-  if (options_.observer) options_.observer->OnThrottle(fn.config.name);
+  // Synchronous calls only: a queued asynchronous event is re-dispatched every 100 ms while it
+  // waits for capacity, and counting each of those would report throttles nobody experienced.
+  if (options_.observer && !inv->async) options_.observer->OnThrottle(fn.config.name);
   InvokeResult r;
   r.kind = InvokeResult::Kind::kThrottled;
   r.request_id = inv->request_id;

@@ -104,11 +104,17 @@ class ObservabilityTest(unittest.TestCase):
         self.s3.copy_object(Bucket="uploads", Key="in/copy.jpg", CopySource={"Bucket": "uploads", "Key": "in/cli.jpg"})
         def uploads():
             return [e["Records"][0] for e in self.recorded() if e["Records"][0]["s3"]["bucket"]["name"] == "uploads"]
-        self.assertTrue(wait_until(lambda: len(uploads()) >= 3, timeout=20), self.recorded())
+        upload = self.s3.create_multipart_upload(Bucket="uploads", Key="in/multi.jpg")["UploadId"]
+        part = self.s3.upload_part(Bucket="uploads", Key="in/multi.jpg", UploadId=upload, PartNumber=1, Body=b"m" * 100)
+        self.s3.complete_multipart_upload(Bucket="uploads", Key="in/multi.jpg", UploadId=upload, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        self.assertTrue(wait_until(lambda: len(uploads()) >= 4, timeout=20), self.recorded())
         time.sleep(0.5)  # anything the filters let through by mistake would arrive by now
         records = uploads()
         by_key = {r["s3"]["object"]["key"]: r for r in records}
-        self.assertEqual(sorted(by_key), ["in/a+b%281%29.jpg", "in/cli.jpg", "in/copy.jpg"])
+        self.assertEqual(sorted(by_key), ["in/a+b%281%29.jpg", "in/cli.jpg", "in/copy.jpg", "in/multi.jpg"])
+        self.assertEqual(by_key["in/multi.jpg"]["eventName"], "ObjectCreated:CompleteMultipartUpload")
+        self.assertRegex(by_key["in/multi.jpg"]["s3"]["object"]["eTag"], r"^[0-9a-f]{32}-1$")
         r = by_key["in/a+b%281%29.jpg"]
         self.assertEqual(r["eventVersion"], "2.1")
         self.assertEqual(r["eventSource"], "aws:s3")
@@ -126,7 +132,7 @@ class ObservabilityTest(unittest.TestCase):
         # The function's own output went to its log.
         events = self.aws_json("logs", "filter-log-events", "--log-group-name", "/aws/lambda/recorder",
                                "--filter-pattern", '"recorded in/"')["events"]
-        self.assertEqual(len(events), 3, events)
+        self.assertEqual(len(events), 4, events)
 
     def test_acknowledged_put_is_delivered_after_kill_9(self):
         self.s3.create_bucket(Bucket="durable")
