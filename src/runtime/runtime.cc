@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/http_client.h"
+#include "runtime/connection.h"
 #include "runtime/protocol.h"
 
 namespace runtime {
@@ -25,61 +25,58 @@ std::string Demangle(const char* name) {
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
-// The Runtime API as three calls; the transport stays in this file.
+// The Runtime API as three calls; the transport is runtime::Connection.
 class RuntimeApi {
  public:
-  explicit RuntimeApi(std::string base) : base_(std::move(base)) {}
+  explicit RuntimeApi(std::string address) : connection_(std::move(address)) {}
 
   // Blocks (no timeout: Lambda may keep an instance idle for minutes) until an invocation comes.
   base::StatusOr<InvocationRequest> Next() {
-    auto r = client_.Get(base_ + std::string(p::kNextPath), {}, client::RequestOptions{.timeout = 0ms});
+    auto r = connection_.Request("GET", p::kNextPath, {}, {});
     if (!r.ok()) return r.status();
     if (r->status != 200) {
       return base::Status::Unavailable("GET next answered " + std::to_string(r->status) + ": " + r->body);
     }
     InvocationRequest request;
-    auto id = r->headers.Get(p::kRequestIdHeader);
-    if (!id || id->empty()) return base::Status::Unavailable("GET next: no request id header");
-    request.request_id = std::string(*id);
+    request.request_id = r->Header(p::kRequestIdHeader);
+    if (request.request_id.empty()) return base::Status::Unavailable("GET next: no request id header");
     request.payload = std::move(r->body);
-    request.xray_trace_id = std::string(r->headers.GetOr(p::kTraceIdHeader, ""));
-    request.client_context = std::string(r->headers.GetOr(p::kClientContextHeader, ""));
-    request.cognito_identity = std::string(r->headers.GetOr(p::kCognitoIdentityHeader, ""));
-    request.function_arn = std::string(r->headers.GetOr(p::kFunctionArnHeader, ""));
-    std::string deadline(r->headers.GetOr(p::kDeadlineMsHeader, "0"));
+    request.xray_trace_id = r->Header(p::kTraceIdHeader);
+    request.client_context = r->Header(p::kClientContextHeader);
+    request.cognito_identity = r->Header(p::kCognitoIdentityHeader);
+    request.function_arn = r->Header(p::kFunctionArnHeader);
+    std::string deadline = r->Header(p::kDeadlineMsHeader);
     request.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
     return request;
   }
 
   // Returns the HTTP status of the post (202 expected).
   base::StatusOr<int> PostResult(const std::string& request_id, const InvocationResponse& response) {
-    http::Headers headers;
-    std::string url = base_ + std::string(p::kInvocationPrefix) + request_id;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string target = std::string(p::kInvocationPrefix) + request_id;
     if (response.is_success()) {
-      url += p::kResponseSuffix;
-      headers.Add("Content-Type", response.content_type().empty() ? "application/json" : response.content_type());
+      target += p::kResponseSuffix;
+      headers.emplace_back("Content-Type", response.content_type().empty() ? "application/json" : response.content_type());
     } else {
-      url += p::kErrorSuffix;
-      headers.Add("Content-Type", "application/json");
-      headers.Add(std::string(p::kFunctionErrorTypeHeader), response.error_type());
+      target += p::kErrorSuffix;
+      headers.emplace_back("Content-Type", "application/json");
+      headers.emplace_back(std::string(p::kFunctionErrorTypeHeader), response.error_type());
     }
-    auto r = client_.Post(url, response.payload(), headers);
+    auto r = connection_.Request("POST", target, headers, response.payload());
     if (!r.ok()) return r.status();
     return r->status;
   }
 
   base::StatusOr<int> PostInitError(const std::string& message, const std::string& type) {
-    http::Headers headers;
-    headers.Add("Content-Type", "application/json");
-    headers.Add(std::string(p::kFunctionErrorTypeHeader), type);
-    auto r = client_.Post(base_ + std::string(p::kInitErrorPath), ErrorJson(message, type), headers);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Type", "application/json"}, {std::string(p::kFunctionErrorTypeHeader), type}};
+    auto r = connection_.Request("POST", p::kInitErrorPath, headers, ErrorJson(message, type));
     if (!r.ok()) return r.status();
     return r->status;
   }
 
  private:
-  std::string base_;
-  client::HttpClient client_;
+  Connection connection_;
 };
 
 InvocationResponse CallHandler(const Handler& handler, const InvocationRequest& request) {
@@ -126,7 +123,7 @@ int RunHandler(const InitFunction& init, const Handler& handler) {
                  std::string(protocol::kEnvRuntimeApi).c_str());
     return 2;
   }
-  RuntimeApi rt(std::string("http://") + api);
+  RuntimeApi rt(api);
 
   if (init) {
     std::string error, type = "Runtime.InitError";
