@@ -29,6 +29,9 @@ EP="$(grep -o 'http://[0-9.:]*' "$WORK/cloud.out")"
 echo "== edgeface cloud ($EP)"
 ours1="$("$BENCH" --endpoint "$EP" --function echo --n "$N")"; echo "$ours1"
 ours4="$("$BENCH" --endpoint "$EP" --function echo --n "$N" --threads 4)"; echo "$ours4"
+echo "-- cold start, the empty C++ function (build/bin/empty_fn: the runtime and nothing else)"
+"$BENCH" --endpoint "$EP" --cold 20 --cold-command "$BUILD/bin/empty_fn"
+echo "-- cold start, echo inside the full edgeface binary (154 shared libraries)"
 "$BENCH" --endpoint "$EP" --cold 20 --cold-command "$EDGEFACE fn echo"
 
 # --- serverless-offline ---
