@@ -96,7 +96,9 @@ base::StatusOr<std::unique_ptr<Source>> Source::Open(const std::string& url, con
   impl->fmt->interrupt_callback.opaque = impl.get();
   impl->deadline = Clock::now() + std::chrono::seconds(std::max(1, options.open_timeout_s));
   AVDictionary* opts = nullptr;
-  if (impl->live) av_dict_set(&opts, "fflags", "nobuffer", 0);
+  // Live sources: probe for at most 1 s of stream (the packets read while probing are kept and
+  // delivered; "nobuffer" would drop them, and with them the first keyframe).
+  if (impl->live) av_dict_set(&opts, "analyzeduration", "1000000", 0);
   int err = avformat_open_input(&impl->fmt, url.c_str(), format, &opts);
   av_dict_free(&opts);
   if (err < 0) return Status::InvalidArgument("cannot open " + url + ": " + AvError(err));
