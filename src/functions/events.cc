@@ -71,7 +71,7 @@ Status ParseRecords(const json& records, int depth, std::vector<ObjectRef>* out)
 Status ParseRefs(const json& event, int depth, std::vector<ObjectRef>* out) {
   if (!event.is_object()) return Status::InvalidArgument("the event is not a JSON object");
   if (event.contains("Records")) return ParseRecords(event["Records"], depth, out);
-  if (event.value("Event", "") == "s3:TestEvent") return Status::Ok();
+  if (OptionalString(event, "Event") == "s3:TestEvent") return Status::Ok();
   if (event.contains("bucket") || event.contains("key")) {
     base::StatusOr<std::string> bucket = RequiredString(event, "bucket", "event");
     if (!bucket.ok()) return bucket.status();
@@ -235,7 +235,10 @@ base::StatusOr<WebRequest> ParseWebEvent(json event, const std::string& fallback
     return Status::InvalidArgument("the request has no body: send a JPEG, or JSON with \"content\" in base64");
   }
   std::string& body = event["body"].get_ref<std::string&>();
-  const bool base64 = event.value("isBase64Encoded", false);
+  // json::value() throws on a type mismatch; an invoker's "isBase64Encoded": "yes" is just wrong.
+  const json* flag = event.contains("isBase64Encoded") ? &event["isBase64Encoded"] : nullptr;
+  if (flag && !flag->is_boolean()) return Status::InvalidArgument("isBase64Encoded is not a boolean");
+  const bool base64 = flag && flag->get<bool>();
   const std::string content_type = Header(headers, "content-type");
   if (base64 && Base64LooksLikeImage(body)) {
     req.image_base64 = std::move(body);

@@ -171,6 +171,22 @@ TEST(WebEvents, BodiesThatAreNotImagesAreRefused) {
   EXPECT_FALSE(ParseWebEvent(json{{"filename", "x.jpg"}}, "inv").ok());
 }
 
+// Regression: json::value() threw on these (a type_error, reported as a bare exception instead of
+// an InvalidEvent).
+TEST(WebEvents, WrongTypesAreInvalidEventsNotExceptions) {
+  json ev = {{"headers", json::object()}, {"body", kJpegBase64}, {"isBase64Encoded", "yes"}, {"requestContext", json::object()}};
+  auto r = ParseWebEvent(ev, "inv");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), base::Status::Code::kInvalidArgument);
+  ev = {{"Event", 5}};
+  EXPECT_FALSE(ParseObjectRefs(ev).ok());
+  ev = {{"headers", {{"x-request-id", 7}, {"content-type", json::array()}}}, {"body", kJpegBase64},
+        {"isBase64Encoded", true}, {"requestContext", {{"requestId", 3}}}};
+  r = ParseWebEvent(ev, "inv");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->request_id, "inv");
+}
+
 TEST(Base64Sniff, JudgesFromThePrefixOnly) {
   EXPECT_TRUE(Base64LooksLikeImage(kJpegBase64 + "!!!! not even base64 later"));
   EXPECT_TRUE(Base64LooksLikeImage(base::Base64Encode("\x89PNG\r\n\x1a\n....")));

@@ -44,7 +44,10 @@ base::StatusOr<json> Identifier::InvokeJson(const std::string& function, std::st
   json answer = json::parse(out->payload, nullptr, false);
   if (!out->function_error.empty()) {
     std::string why = out->payload;
-    if (answer.is_object()) why = answer.value("errorType", "") + ": " + answer.value("errorMessage", "");
+    if (answer.is_object() && answer.contains("errorType") && answer["errorType"].is_string() &&
+        answer.contains("errorMessage") && answer["errorMessage"].is_string()) {
+      why = answer["errorType"].get<std::string>() + ": " + answer["errorMessage"].get<std::string>();
+    }
     return Status::FailedPrecondition(function + ": " + why);
   }
   if (answer.is_discarded() || !answer.is_object()) return Status::Internal(function + " answered with something that is not a JSON object");
@@ -65,7 +68,8 @@ base::StatusOr<Identity> Identifier::Identify(std::string_view face_event) {
   base::StatusOr<json> found = InvokeJson(lookup_function_, lookup_event);
   id.lookup_ms = MsBetween(t1, Clock::now());
   if (!found.ok()) return found.status();
-  if (found->value("found", false) && found->contains("record")) {
+  const json* is_found = found->contains("found") ? &(*found)["found"] : nullptr;
+  if (is_found && is_found->is_boolean() && is_found->get<bool>() && found->contains("record")) {
     id.record = (*found)["record"];
   } else {
     id.status = "no_record";
