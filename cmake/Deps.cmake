@@ -12,6 +12,7 @@ find_package(benchmark REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
 pkg_check_modules(DLIB REQUIRED IMPORTED_TARGET dlib-1)
 pkg_check_modules(IMAGE REQUIRED IMPORTED_TARGET libturbojpeg libpng libwebp)
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)  # libyaml: the stack template reader
 find_library(OPENBLAS_LIB openblas REQUIRED)
 find_library(DNNL_LIB dnnl)
 find_library(MIMALLOC_LIB mimalloc)

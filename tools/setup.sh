@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libboost1.81-dev nlohmann-json3-dev libexpat1-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-dev
   awscli python3-boto3 ca-certificates
 )
 # Node.js and npm only fetch the model weights; a machine may already have its own newer pair.

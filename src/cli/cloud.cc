@@ -13,6 +13,8 @@
 
 #include "cloud/gateway/gateway.h"
 #include "cloud/server/services.h"
+#include "cloud/stack/apply.h"
+#include "cloud/stack/template.h"
 #include "net/server.h"
 
 namespace cli {
@@ -21,6 +23,7 @@ namespace {
 const char kUsage[] =
     "usage: edgeface cloud [--port 4566] [--host 127.0.0.1] [--data DIR] [--no-auth]\n"
     "                      [--access-key test --secret-key test] [--io-threads 2] [--max-body-mb 64]\n"
+    "                      [--stack template.yaml [--parameter Name=Value]... [--reload-data]]\n"
     "\n"
     "Runs the local cloud: S3, DynamoDB and SQS wire APIs (and whatever else is built in) on one\n"
     "HTTP port, as `aws --endpoint-url http://127.0.0.1:4566` and boto3 expect.\n"
@@ -33,6 +36,10 @@ const char kUsage[] =
     "  --secret-key S   its secret (default test)\n"
     "  --io-threads N   HTTP I/O threads (default 2)\n"
     "  --max-body-mb N  largest request body held in memory (default 64; S3 multipart covers more)\n"
+    "  --stack FILE     create what the stack template declares and is missing (docs/stack.md);\n"
+    "                   one line per resource on stderr (`stack: bucket NAME created|exists`)\n"
+    "  --parameter N=V  a template parameter's value (repeatable)\n"
+    "  --reload-data    load the stack's table items and bucket objects again even if present\n"
     "\n"
     "Prints one line when ready: `edgeface cloud ready on http://HOST:PORT (data DIR, keys K/S)`.\n"
     "Stops cleanly on SIGINT or SIGTERM (exit 0).\n";
@@ -61,6 +68,9 @@ int RunCloud(int argc, char** argv) {
   cloud::GatewayOptions gateway_options;
   cloud::ServiceOptions service_options;
   std::string access_key = "test", secret_key = "test";
+  cloud::stack::TemplateOptions stack_options;  // --stack
+  std::string stack_path;
+  bool reload_data = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> const char* {
@@ -93,6 +103,13 @@ int RunCloud(int argc, char** argv) {
     } else if (a == "--max-body-mb") {
       if (!ParseInt(value("--max-body-mb"), 1, 4096, &n)) return std::fprintf(stderr, "edgeface cloud: bad --max-body-mb\n"), 2;
       server_options.max_body_bytes = static_cast<uint64_t>(n) << 20;
+    } else if (a == "--stack") {
+      stack_path = value("--stack");
+    } else if (a == "--parameter") {
+      base::Status ps = cloud::stack::AddParameterOverride(value("--parameter"), stack_options.parameter_overrides);
+      if (!ps.ok()) return std::fprintf(stderr, "edgeface cloud: %s\n", ps.message().c_str()), 2;
+    } else if (a == "--reload-data") {
+      reload_data = true;
     } else {
       std::fprintf(stderr, "edgeface cloud: unknown option '%s'\n\n%s", a.c_str(), kUsage);
       return 2;
@@ -123,11 +140,42 @@ int RunCloud(int argc, char** argv) {
                                                                                            : server_options.host;
   if (shown_host.find(':') != std::string::npos) shown_host = "[" + shown_host + "]";
   service_options.endpoint = "http://" + shown_host + ":" + std::to_string(server->port());
+  // The stack is read before any service opens its data: a bad template changes nothing.
+  base::StatusOr<cloud::stack::Stack> stack = base::Status::NotFound("no --stack");
+  if (!stack_path.empty()) {
+    stack_options.template_path = stack_path;
+    stack_options.endpoint = service_options.endpoint;
+    stack_options.region = service_options.region;
+    stack_options.account_id = service_options.account_id;
+    stack = cloud::stack::LoadTemplate(stack_options);
+    if (!stack.ok()) {
+      std::fprintf(stderr, "edgeface cloud: stack: %s\n", stack.status().message().c_str());
+      return 1;
+    }
+    for (const auto& w : stack->warnings) std::fprintf(stderr, "edgeface cloud: stack: warning: %s\n", w.c_str());
+  }
   s = cloud::RegisterServices(*gateway, service_options);
   if (s.ok()) s = server->Start();
   if (!s.ok()) {
     std::fprintf(stderr, "edgeface cloud: %s\n", s.ToString().c_str());
     return 1;
+  }
+  if (!stack_path.empty()) {
+    cloud::stack::ApplyOptions apply;
+    apply.endpoint = service_options.endpoint;
+    apply.region = service_options.region;
+    apply.account_id = service_options.account_id;
+    apply.credentials = {access_key, secret_key, ""};
+    apply.reload_data = reload_data;
+    apply.report = [](const std::string& line) { std::fprintf(stderr, "stack: %s\n", line.c_str()); };
+    s = cloud::stack::ApplyStack(*stack, apply);
+    if (!s.ok()) {
+      std::fprintf(stderr, "edgeface cloud: stack %s: %s\n", stack_path.c_str(), s.ToString().c_str());
+      server->Stop();
+      gateway.reset();
+      server.reset();
+      return 1;
+    }
   }
   std::string services;
   for (const auto& name : gateway->ServiceNames()) services += " " + name;

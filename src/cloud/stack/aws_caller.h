@@ -1,0 +1,40 @@
+// Signed calls to the AWS wire APIs of one endpoint, for applying a stack. One HTTP connection,
+// reused. Not thread-safe: one caller per thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/sigv4.h"
+#include "base/status.h"
+#include "client/http_client.h"
+
+namespace cloud::stack {
+
+class AwsCaller {
+ public:
+  AwsCaller(std::string endpoint, std::string region, aws::Credentials credentials)
+      : endpoint_(std::move(endpoint)), region_(std::move(region)), credentials_(std::move(credentials)) {}
+
+  // A REST request to `service` ("s3", "lambda"): `path` already URI-encoded, `query` raw.
+  // Returns the response whatever its status; fails only when the endpoint cannot be reached.
+  base::StatusOr<client::HttpResponse> Rest(const std::string& service, const std::string& method,
+                                            const std::string& path, const std::string& query, std::string_view body,
+                                            const std::string& content_type = "");
+
+  // A JSON 1.0 call (DynamoDB: target "DynamoDB_20120810.Op", SQS: "AmazonSQS.Op").
+  // The parsed answer on 200; otherwise an error whose message holds __type and the message, and
+  // `error_type` (when given) receives the __type's last part ("ResourceNotFoundException").
+  base::StatusOr<nlohmann::json> Json(const std::string& service, const std::string& target,
+                                      const nlohmann::json& params, std::string* error_type = nullptr);
+
+ private:
+  std::string endpoint_;
+  std::string region_;
+  aws::Credentials credentials_;
+  client::HttpClient http_;
+};
+
+}  // namespace cloud::stack
