@@ -353,6 +353,7 @@ void Engine::PrewarmLocked(const std::shared_ptr<Function>& fn, SteadyTime now, 
 }
 
 void Engine::ReaperLoop() {
+  auto next_concurrency_sample = Clock::now();
   for (;;) {
     std::vector<std::shared_ptr<Instance>> dead;
     Pending after;
@@ -407,6 +408,14 @@ void Engine::ReaperLoop() {
           }
         }
         PrewarmLocked(fn, now, after);
+      }
+      // Concurrency is reported at every change; long invocations change nothing for minutes, so
+      // it is also sampled every 10 s while in use (CloudWatch's per-minute Maximum needs a sample).
+      if (options_.observer && now >= next_concurrency_sample) {
+        next_concurrency_sample = now + 10s;
+        for (auto& [name, fn] : functions_) {
+          if (fn->in_use > 0) options_.observer->OnConcurrency(name, fn->in_use, in_use_total_);
+        }
       }
     }
     dead.clear();  // stops endpoints, joins monitors: outside the lock
