@@ -315,6 +315,7 @@ base::StatusOr<Summary> RunDevice(const DeviceOptions& o, const client::AwsConfi
     poller->Start();
   }
   UploaderOptions uo;
+  uo.device_id = o.device_id;
   uo.on_event = [&d](const std::string& e) { d.report.Event(e); };
   if (o.pipeline == "clip") {
     uo.on_uploaded = [&d, &pool, p = poller.get()](const std::string& key) {
@@ -358,7 +359,7 @@ base::StatusOr<Summary> RunDevice(const DeviceOptions& o, const client::AwsConfi
   s.clips_uploaded = uploader.uploaded();
   s.clips_recovered = uploader.recovered();
   s.upload_outages = uploader.outages();
-  auto pending = spool->Pending();
+  auto pending = spool->Pending(o.device_id);
   s.clips_pending = pending.ok() ? static_cast<int64_t>(pending->size()) : 0;
   // Every clip captured (or found at start) was uploaded or is still in the spool; anything else
   // was lost.

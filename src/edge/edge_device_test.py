@@ -158,6 +158,9 @@ class EdgeDeviceTest(unittest.TestCase):
         self.assertEqual(summary["clips"]["dropped"], 0)
         self.assertEqual(len(spool_files(self.spool)), 3)
         left = sorted(os.path.relpath(f, self.spool) for f in spool_files(self.spool))
+        # Another device sharing the spool directory: its clips are its own to send.
+        os.makedirs(os.path.join(self.spool, "cam-other"))
+        shutil.copy(os.path.join(self.spool, left[0]), os.path.join(self.spool, "cam-other", "1000.mp4"))
         with CloudServer(port=port) as cloud:
             s3 = cloud.boto3_client("s3")
             s3.create_bucket(Bucket=BUCKET)
@@ -172,7 +175,8 @@ class EdgeDeviceTest(unittest.TestCase):
             self.assertEqual(len(keys), 6)
             for k in left:
                 self.assertIn(k, keys)
-            self.assertEqual(spool_files(self.spool), [])
+            self.assertEqual(spool_files(self.spool), [os.path.join(self.spool, "cam-other", "1000.mp4")])
+            self.assertEqual(self.keys(s3, prefix="cam-other/"), [])
 
 
 class EdgeFramePipelineTest(unittest.TestCase):

@@ -100,6 +100,7 @@ TEST(Spool, SurvivesARestartInCaptureOrder) {
   ASSERT_TRUE(pending.ok());
   EXPECT_EQ(*pending, (std::vector<std::string>{"cam/1700000000000.mp4", "other/1700000000250.mp4",
                                                 "cam/1700000000500.mp4"}));
+  EXPECT_EQ(*spool->Pending("other"), std::vector<std::string>{"other/1700000000250.mp4"});
   EXPECT_EQ(*spool->Read("cam/1700000000000.mp4"), "first");
   ASSERT_TRUE(spool->Remove("cam/1700000000000.mp4").ok());
   EXPECT_EQ(spool->Remove("cam/1700000000000.mp4").code(), base::Status::Code::kNotFound);

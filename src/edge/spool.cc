@@ -68,13 +68,13 @@ base::Status Spool::Remove(const std::string& key) const {
   return base::SyncDir(path.substr(0, path.rfind('/')));
 }
 
-base::StatusOr<std::vector<std::string>> Spool::Pending() const {
+base::StatusOr<std::vector<std::string>> Spool::Pending(const std::string& device_id) const {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;
   for (fs::directory_iterator dev(dir_, ec), end; !ec && dev != end; dev.increment(ec)) {
     if (!dev->is_directory(ec)) continue;
     const std::string id = dev->path().filename().string();
-    if (!IsValidDeviceId(id)) continue;
+    if (!IsValidDeviceId(id) || (!device_id.empty() && id != device_id)) continue;
     std::error_code ec2;
     for (fs::directory_iterator f(dev->path(), ec2), fend; !ec2 && f != fend; f.increment(ec2)) {
       const std::string key = id + "/" + f->path().filename().string();

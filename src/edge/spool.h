@@ -27,8 +27,9 @@ class Spool {
   // Deletes the file (durably). NotFound when it is not there.
   base::Status Remove(const std::string& key) const;
   // The keys of every complete file, oldest capture first (unfinished temporary files are not
-  // listed).
-  base::StatusOr<std::vector<std::string>> Pending() const;
+  // listed); only those of `device_id` when it is not empty (devices sharing a spool directory
+  // each send their own clips).
+  base::StatusOr<std::vector<std::string>> Pending(const std::string& device_id = "") const;
 
   const std::string& dir() const { return dir_; }
   std::string PathOf(const std::string& key) const { return dir_ + "/" + key; }

@@ -12,7 +12,7 @@ Uploader::Uploader(const Spool* spool, PutFn put, UploaderOptions options)
 Uploader::~Uploader() { Stop(std::chrono::milliseconds(0)); }
 
 base::Status Uploader::Start() {
-  auto pending = spool_->Pending();
+  auto pending = spool_->Pending(options_.device_id);
   if (!pending.ok()) return pending.status();
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -28,6 +28,7 @@ namespace edge {
 struct UploaderOptions {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{5'000};
+  std::string device_id;  // non-empty: only this device's clips are taken from the spool at Start
   // Called on the uploader thread (keep it short).
   std::function<void(const std::string& key)> on_uploaded;   // after the clip left the spool
   std::function<void(const std::string& message)> on_event;  // outage begins / ends
