@@ -8,6 +8,7 @@
 namespace cli {
 // Declarations of the subcommands, one line each (implemented in src/cli/<name>.cc).
 int RunCloud(int argc, char** argv);
+int RunStack(int argc, char** argv);
 int RunFn(int argc, char** argv);
 int RunEmbed(int argc, char** argv);
 int RunRecognize(int argc, char** argv);
@@ -22,6 +23,7 @@ namespace {
 // One row per subcommand, in the order `edgeface --help` lists them.
 const cli::Command kCommands[] = {
     {"cloud", "run the local cloud (S3, DynamoDB, SQS, ...) on 127.0.0.1:4566", &cli::RunCloud},
+    {"stack", "check a stack template or apply it to a running cloud (load/reload its data)", &cli::RunStack},
     {"fn", "run a built-in function under the Lambda Runtime API ($AWS_LAMBDA_RUNTIME_API)", &cli::RunFn},
     {"embed", "print the faces and 128-d descriptors of images", &cli::RunEmbed},
     {"recognize", "recognise the people in images or videos against a gallery", &cli::RunRecognize},

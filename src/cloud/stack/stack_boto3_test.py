@@ -112,6 +112,24 @@ class TestStackTemplate(unittest.TestCase):
             self.assertEqual(ddb.get_item(TableName="people", Key={"name": {"S": "ada"}})["Item"]["major"],
                              {"S": "mathematics"})
 
+    def test_stack_command_reloads_data_into_a_running_cloud(self):
+        with CloudServer(extra_args=["--stack", TEST_TEMPLATE]) as cloud:
+            ddb = cloud.boto3_client("dynamodb")
+            ddb.delete_item(TableName="people", Key={"name": {"S": "ada"}})
+            p = subprocess.run([edgeface_bin(), "stack", TEST_TEMPLATE, "--endpoint", cloud.endpoint, "--reload-data"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out = p.stdout.splitlines()
+            self.assertIn("table people exists", out)
+            self.assertTrue(any(l.startswith("items people 3 reloaded") for l in out), out)
+            self.assertEqual(ddb.get_item(TableName="people", Key={"name": {"S": "ada"}})["Item"]["major"],
+                             {"S": "mathematics"})
+        p = subprocess.run([edgeface_bin(), "stack", os.path.join(ROOT, "template.yaml"), "--check",
+                            "--parameter", "CodeDir=" + os.path.dirname(edgeface_bin())],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("6 functions, 5 buckets, 1 tables, 2 queues", p.stdout)
+
     def test_a_bad_template_changes_nothing(self):
         with tempfile.TemporaryDirectory() as tmp:
             template = os.path.join(tmp, "bad.yaml")
