@@ -113,5 +113,18 @@ TEST(Source, MissingFileIsAClearError) {
   EXPECT_NE(source.status().message().find("no_such.mp4"), std::string::npos);
 }
 
+TEST(Source, MissingCameraIsAClearError) {
+  // With libavdevice: V4L2 says the device does not exist; without: the build says it lacks V4L2.
+  auto source = Source::Open("/dev/video99");
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("/dev/video99"), std::string::npos) << source.status().ToString();
+}
+
+TEST(Source, NotAVideoIsRefusedAtOpen) {
+  auto source = Source::Open("../shared/data/cse546/student_data.json");
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("student_data.json"), std::string::npos) << source.status().ToString();
+}
+
 }  // namespace
 }  // namespace edge
