@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <filesystem>
+#include <system_error>
 
 #include "cloud/stack/template_internal.h"
 
@@ -234,7 +236,15 @@ base::Status ReadFunction(Context& ctx, const std::string& logical_id, const Nod
     }
   }
   if (code_uri.empty()) return ctx.resolver.Error(resource.line, "CodeUri (a local directory) is required");
+  // Absolute, so that the registered command and task root do not depend on the directory the
+  // cloud is started from the next time.
   f.code_dir = ResolvePath(ctx, code_uri);
+  if (f.code_dir[0] != '/') {
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(f.code_dir, ec);
+    if (!ec) f.code_dir = abs.lexically_normal().string();
+    while (f.code_dir.size() > 1 && f.code_dir.back() == '/') f.code_dir.pop_back();
+  }
   const std::string bootstrap = f.code_dir + "/bootstrap";
   const std::string edgeface = f.code_dir + "/edgeface";
   if (!ctx.options.check_files) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <filesystem>
 
 #include "cloud/stack/items.h"
 #include "cloud/stack/yaml_tree.h"
@@ -74,7 +75,8 @@ TEST(StackTemplate, ReadsTheTestStack) {
   EXPECT_EQ(echo.reserved_concurrency, 4);
   EXPECT_EQ(echo.url_auth_type, "NONE");
   ASSERT_EQ(echo.command.size(), 1u);  // the code directory holds a bootstrap
-  EXPECT_EQ(echo.command[0], "src/cloud/stack/testdata/code/bootstrap");
+  EXPECT_EQ(echo.command[0], std::string(std::filesystem::current_path()) + "/src/cloud/stack/testdata/code/bootstrap");
+  EXPECT_EQ(echo.code_dir, std::string(std::filesystem::current_path()) + "/src/cloud/stack/testdata/code");
   EXPECT_EQ(echo.environment.at("GREETING"), "hello");  // Globals' variables merged in
   EXPECT_EQ(echo.environment.at("TABLE"), "people");
   EXPECT_EQ(echo.environment.at("BUCKET"), "stacktest-uploads");
@@ -193,8 +195,8 @@ TEST(StackTemplate, MissingFilesAreErrors) {
             "src/cloud/stack/testdata/inline.yaml:5: B: LoadObjects file src/cloud/stack/testdata/gone.bin does not "
             "exist or is not a file");
   EXPECT_EQ(with("  F:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: ., Handler: h}\n"),
-            "src/cloud/stack/testdata/inline.yaml:5: F: CodeUri src/cloud/stack/testdata/. holds neither an "
-            "executable bootstrap nor edgeface");
+            "src/cloud/stack/testdata/inline.yaml:5: F: CodeUri " + std::string(std::filesystem::current_path()) +
+                "/src/cloud/stack/testdata holds neither an executable bootstrap nor edgeface");
   // Items whose key is missing or of the wrong type are refused with their index.
   std::string bad_items = with("  T:\n    Type: AWS::Serverless::SimpleTable\n    Properties: {PrimaryKey: {Name: name, Type: String}}\n"
                                "    Metadata: {edgeface: {LoadItems: items.json}}\n");
