@@ -10,7 +10,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libdlib-dev libdlib-data libopenblas-dev libdnnl-dev
   libboost1.81-dev nlohmann-json3-dev libexpat1-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
-  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavdevice-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-dev
   awscli python3-boto3 ca-certificates
