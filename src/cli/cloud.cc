@@ -116,6 +116,8 @@ int RunCloud(int argc, char** argv) {
     }
   }
   gateway_options.keys = {{access_key, secret_key}};
+  service_options.access_key = access_key;
+  service_options.secret_key = secret_key;
 
   if (pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
     std::perror("edgeface cloud: pipe");

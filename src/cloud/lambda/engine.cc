@@ -407,8 +407,8 @@ std::vector<std::string> Engine::InstanceEnvironment(const FunctionConfig& c, co
   set("_HANDLER", c.handler);
   set("AWS_REGION", options_.region);
   set("AWS_DEFAULT_REGION", options_.region);
-  set("AWS_ACCESS_KEY_ID", "test");
-  set("AWS_SECRET_ACCESS_KEY", "test");
+  set("AWS_ACCESS_KEY_ID", options_.access_key);
+  set("AWS_SECRET_ACCESS_KEY", options_.secret_key);
   if (!options_.endpoint.empty()) set("AWS_ENDPOINT_URL", options_.endpoint);
   set("LAMBDA_TASK_ROOT", c.task_root);
   set("LAMBDA_RUNTIME_DIR", c.task_root);

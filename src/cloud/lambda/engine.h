@@ -57,6 +57,8 @@ struct EngineOptions {
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   std::string endpoint;  // AWS_ENDPOINT_URL given to functions, e.g. "http://127.0.0.1:4566"
+  std::string access_key = "test";  // the credentials given to functions
+  std::string secret_key = "test";
   int account_concurrency = 1000;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds init_timeout{10'000};  // Lambda's 10 s init phase

@@ -69,6 +69,8 @@ base::Status AddStorageFunctionsAndObservability(Gateway& gateway, const Service
   lambda::EngineOptions engine_options;
   engine_options.data_dir = lambda_ctx->data_dir;
   engine_options.log_dir = options.data_root + "/logs";
+  engine_options.access_key = options.access_key;
+  engine_options.secret_key = options.secret_key;
   engine_options.observer = std::make_shared<lambda::LambdaMetrics>(metrics, prom);
   auto lambda = lambda::LambdaApi::Open(*lambda_ctx, std::move(engine_options));
   if (!lambda.ok()) return lambda.status().WithContext("lambda");
