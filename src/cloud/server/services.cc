@@ -14,6 +14,7 @@
 #include "cloud/cloudwatch/monitoring_api.h"
 #include "cloud/lambda/lambda_metrics.h"
 #include "cloud/lambda/s3_trigger.h"
+#include "cloud/dashboard/dashboard.h"
 
 namespace cloud {
 namespace {
@@ -48,7 +49,8 @@ struct ObjectsAndFunctions {
 
 // S3, Lambda (logs under <data_root>/logs, metrics in <data_root>/cloudwatch), the S3 → Lambda
 // trigger, CloudWatch Logs and metrics APIs, and GET /metrics.
-base::Status AddStorageFunctionsAndObservability(Gateway& gateway, const ServiceOptions& options) {
+base::Status AddStorageFunctionsAndObservability(Gateway& gateway, const ServiceOptions& options,
+                                                 dashboard::Sources& shown) {
   auto prom = std::make_shared<cloudwatch::PromRegistry>();
   prom->Describe("edgeface_gateway_requests_total", "Requests answered, per service and status class.",
                  cloudwatch::PromRegistry::Type::kCounter);
@@ -80,6 +82,10 @@ base::Status AddStorageFunctionsAndObservability(Gateway& gateway, const Service
   bundle->s3->store().AddListener(bundle->trigger.get());
   lambda::LambdaMetrics::CollectEngineGauges(
       *prom, std::shared_ptr<lambda::Engine>(bundle->lambda, &bundle->lambda->engine()));
+  shown.engine = std::shared_ptr<lambda::Engine>(bundle->lambda, &bundle->lambda->engine());
+  shown.metrics = metrics;
+  shown.log_root = options.data_root + "/logs";
+  shown.objects = std::shared_ptr<s3::ObjectStore>(bundle, &bundle->s3->store());
 
   EF_RETURN_IF_ERROR(gateway.Register(S3Route(), CountRequests("s3", [bundle](http::Request&& r, http::Reply reply) {
     bundle->s3->Handle(std::move(r), std::move(reply));
@@ -130,10 +136,16 @@ base::Status RegisterServices(Gateway& gateway, const ServiceOptions& options) {
   //   EF_RETURN_IF_ERROR(AddService<SqsApi>(gateway, options, SqsRoute()));
   // Routes (X-Amz-Target prefixes, error format, ...) are in cloud/gateway/routing.{h,cc}.
   // S3 and Lambda are opened together (the ObjectCreated trigger joins them), with CloudWatch.
-  EF_RETURN_IF_ERROR(AddStorageFunctionsAndObservability(gateway, options));
-  EF_RETURN_IF_ERROR(AddService<DynamoDbApi>(gateway, options, DynamoDbRoute()));
-  EF_RETURN_IF_ERROR(AddService<SqsApi>(gateway, options, SqsRoute()));
-  return base::Status::Ok();
+  dashboard::Sources shown;  // what GET /_dashboard/ shows (issue 6)
+  EF_RETURN_IF_ERROR(AddStorageFunctionsAndObservability(gateway, options, shown));
+  EF_RETURN_IF_ERROR(AddService<DynamoDbApi>(gateway, options, DynamoDbRoute(), &shown.tables));
+  std::shared_ptr<SqsApi> sqs;
+  EF_RETURN_IF_ERROR(AddService<SqsApi>(gateway, options, SqsRoute(), &sqs));
+  shown.queues = std::shared_ptr<sqs::SqsStore>(sqs, &sqs->store());
+  auto board = std::make_shared<const dashboard::Dashboard>(std::move(shown));
+  return gateway.Register(dashboard::DashboardRoute(), [board](http::Request&& r, http::Reply reply) {
+    reply(board->Handle(r));
+  });
 }
 
 }  // namespace cloud

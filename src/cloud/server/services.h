@@ -47,13 +47,16 @@ inline base::StatusOr<ServiceContext> ServiceContextFor(const ServiceOptions& op
 // Opens `Api` (anything with `static StatusOr<std::unique_ptr<Api>> Open(const ServiceContext&)`
 // and `void Handle(http::Request&&, http::Reply)`) in <data_root>/<route.name> and registers it
 // under `route`. The gateway's handler keeps the service alive.
+// `opened_out`, when given, receives the service too (the dashboard reads its store).
 template <class Api>
-base::Status AddService(Gateway& gateway, const ServiceOptions& options, ServiceRoute route) {
+base::Status AddService(Gateway& gateway, const ServiceOptions& options, ServiceRoute route,
+                        std::shared_ptr<Api>* opened_out = nullptr) {
   auto ctx = ServiceContextFor(options, route.name);
   if (!ctx.ok()) return ctx.status();
   auto opened = Api::Open(*ctx);
   if (!opened.ok()) return opened.status().WithContext(route.name);
   std::shared_ptr<Api> api(std::move(opened).value());
+  if (opened_out) *opened_out = api;
   std::string name = route.name;
   return gateway.Register(std::move(route), CountRequests(name, [api](http::Request&& request, http::Reply reply) {
     api->Handle(std::move(request), std::move(reply));

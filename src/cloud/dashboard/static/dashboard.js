@@ -1,0 +1,186 @@
+// The edgeface cloud dashboard: polls /_dashboard/api/state every second and draws it; the log
+// tail and the bucket browser are fetched on demand. No framework, no build step.
+"use strict";
+
+const api = (path) => fetch("api/" + path, { cache: "no-store" }).then((r) => {
+  if (!r.ok) throw new Error(r.status + " " + r.statusText);
+  return r.json();
+});
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "–" : String(c)));
+  return e;
+}
+
+function bytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return (i ? n.toFixed(1) : n) + " " + units[i];
+}
+
+function when(ms) {
+  if (!ms) return "–";
+  const ago = (Date.now() - ms) / 1000;
+  const clock = new Date(ms).toLocaleTimeString();
+  return ago < 90 ? clock + " (" + Math.max(0, Math.round(ago)) + " s ago)" : clock;
+}
+
+// Stacked bars per minute on a small canvas: series = [{values, color}], drawn bottom-up.
+function barChart(canvas, series, labelMax) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, n = series[0].values.length;
+  ctx.clearRect(0, 0, w, h);
+  let max = 1;
+  for (let i = 0; i < n; i++) max = Math.max(max, series.reduce((s, x) => s + (x.values[i] || 0), 0));
+  const slot = w / n, bar = Math.max(1, slot - 2);
+  for (let i = 0; i < n; i++) {
+    let y = h;
+    for (const s of series) {
+      const v = s.values[i] || 0;
+      if (!v) continue;
+      const bh = Math.max(1, (v / max) * (h - 12));
+      ctx.fillStyle = s.color;
+      ctx.fillRect(i * slot + 1, y - bh, bar, bh);
+      y -= bh;
+    }
+  }
+  ctx.fillStyle = "#6e6e73";
+  ctx.font = "10px system-ui, sans-serif";
+  if (labelMax) ctx.fillText(String(Math.round(max)), 2, 10);
+}
+
+// A line per minute (nulls leave gaps) with its maximum labelled.
+function lineChart(canvas, values, color) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, n = values.length;
+  ctx.clearRect(0, 0, w, h);
+  const max = Math.max(1, ...values.filter((v) => v != null));
+  const slot = w / n;
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  let drawing = false;
+  values.forEach((v, i) => {
+    if (v == null) { drawing = false; return; }
+    const x = i * slot + slot / 2, y = h - 2 - (v / max) * (h - 14);
+    if (drawing) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    drawing = true;
+  });
+  ctx.stroke();
+  ctx.fillStyle = "#6e6e73";
+  ctx.font = "10px system-ui, sans-serif";
+  ctx.fillText(String(Math.round(max)), 2, 10);
+}
+
+const css = getComputedStyle(document.documentElement);
+const color = (name) => css.getPropertyValue(name).trim();
+
+function renderFunctions(functions) {
+  const body = $("#functions tbody");
+  const rows = new Map([...body.rows].map((r) => [r.dataset.name, r]));
+  for (const f of functions) {
+    let row = rows.get(f.name);
+    if (!row) {
+      row = el("tr");
+      row.dataset.name = f.name;
+      for (let i = 0; i < 11; i++) row.append(el("td"));
+      row.append(el("td", {}, el("canvas", { width: 150, height: 36 })));
+      row.append(el("td", {}, el("canvas", { width: 100, height: 36 })));
+      body.append(row);
+    }
+    rows.delete(f.name);
+    const w = f.window || {};
+    const cells = [f.name, f.instances, f.busy, f.idle, f.invocations, f.errors, f.throttles, f.cold_starts,
+                   f.peak_concurrency, w.duration_p50_ms, w.duration_p99_ms];
+    cells.forEach((v, i) => {
+      const td = row.cells[i];
+      td.textContent = v == null ? "–" : v;
+      td.classList.toggle("bad", (i === 5 || i === 6) && v > 0);
+    });
+    const m = f.minutes || [];
+    barChart(row.cells[11].firstChild, [
+      { values: m.map((x) => x.invocations - x.errors), color: color("--inv") },
+      { values: m.map((x) => x.errors), color: color("--err") },
+      { values: m.map((x) => x.throttles), color: color("--thr") },
+    ], true);
+    lineChart(row.cells[12].firstChild, m.map((x) => x.concurrency_max), color("--conc"));
+  }
+  for (const row of rows.values()) row.remove();
+
+  const select = $("#log-function");
+  const names = functions.map((f) => f.name);
+  if ([...select.options].map((o) => o.value).join() !== names.join()) {
+    const chosen = select.value;
+    select.replaceChildren(...names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
+  }
+}
+
+function fillTable(sel, rows) {
+  $(sel + " tbody").replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, c)))));
+}
+
+function link(text, onclick) {
+  const a = el("a", { href: "#" }, text);
+  a.onclick = (ev) => { ev.preventDefault(); onclick(); };
+  return a;
+}
+
+async function browse(bucket, prefix) {
+  const listing = await api("objects?bucket=" + encodeURIComponent(bucket) + "&prefix=" + encodeURIComponent(prefix));
+  $("#browser").hidden = false;
+  $("#browse-path").textContent = "s3://" + bucket + "/" + prefix;
+  const rows = [];
+  if (prefix) {
+    const up = prefix.slice(0, prefix.slice(0, -1).lastIndexOf("/") + 1);
+    rows.push([link("..", () => browse(bucket, up)), "", ""]);
+  }
+  for (const p of listing.prefixes) rows.push([link(p.slice(prefix.length), () => browse(bucket, p)), "", ""]);
+  for (const o of listing.objects) {
+    const href = "api/object?bucket=" + encodeURIComponent(bucket) + "&key=" + encodeURIComponent(o.key);
+    rows.push([el("a", { href, target: "_blank" }, o.key.slice(prefix.length)), bytes(o.size), when(o.last_modified_ms)]);
+  }
+  if (listing.truncated) rows.push(["(first 1000 shown)", "", ""]);
+  fillTable("#listing", rows);
+}
+
+function renderStorage(state) {
+  fillTable("#buckets", state.buckets.map((b) => [
+    link(b.name, () => browse(b.name, "")), (b.objects_capped ? "≥" : "") + b.objects, bytes(b.bytes), when(b.last_modified_ms)]));
+  fillTable("#tables", state.tables.map((t) => [t.name, t.items, bytes(t.bytes)]));
+  fillTable("#queues", state.queues.map((q) => [q.name, q.visible, q.in_flight, q.delayed]));
+  fillTable("#devices", state.devices.map((d) => [d.device, d.clips, bytes(d.bytes), when(d.last_capture_ms), when(d.last_stored_ms)]));
+}
+
+async function refreshLog() {
+  const fn = $("#log-function").value;
+  if (!fn) return;
+  const tail = await api("logs?function=" + encodeURIComponent(fn) + "&limit=200");
+  const pre = $("#log");
+  const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 20;
+  pre.replaceChildren(...tail.events.map((e) => {
+    const kind = e.report ? "report" : e.message.startsWith("START ") ? "start" : e.message.startsWith("END ") ? "end" : "";
+    return el("div", { className: kind }, el("span", { className: "time" }, new Date(e.t).toISOString().slice(11, 23) + " "), e.message);
+  }));
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+async function tick() {
+  try {
+    const state = await api("state");
+    $("#history").textContent = state.history_minutes;
+    renderFunctions(state.functions);
+    renderStorage(state);
+    await refreshLog();
+    $("#status").textContent = "live · " + new Date(state.time_ms).toLocaleTimeString();
+  } catch (err) {
+    $("#status").textContent = "disconnected (" + err.message + "), retrying";
+  }
+  setTimeout(tick, 1000);
+}
+
+$("#log-function").onchange = refreshLog;
+tick();
