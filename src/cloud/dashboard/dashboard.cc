@@ -94,6 +94,20 @@ http::Response Dashboard::Handle(const http::Request& request) const {
     return JsonResponse(status, listing);
   }
   if (path == "/api/object") return Object(Param(request, "bucket"), Param(request, "key"));
+  if (path == "/api/items") {
+    int limit = 20;
+    std::string l = Param(request, "limit");
+    if (!l.empty()) {
+      try {
+        limit = std::clamp(std::stoi(l), 1, 100);
+      } catch (...) {
+        return Error(400, "limit must be a number");
+      }
+    }
+    int status = 200;
+    json items = FirstItems(Param(request, "table"), limit, &status);
+    return JsonResponse(status, items);
+  }
   std::string_view name = path == "/" ? std::string_view("index.html") : path.substr(1);
   for (const StaticFile* f = StaticFilesBegin(); f != StaticFilesEnd(); ++f) {
     if (f->name != name) continue;

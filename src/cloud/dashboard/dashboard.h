@@ -8,6 +8,7 @@
 //   GET /_dashboard/api/logs?function=NAME[&limit=N]   the newest N (default 100) log events
 //   GET /_dashboard/api/objects?bucket=B[&prefix=P]    one level of B under P ('/' delimiter)
 //   GET /_dashboard/api/object?bucket=B&key=K          the object's bytes (open a clip or frame)
+//   GET /_dashboard/api/items?table=T[&limit=N]         the first N (default 20) items of T
 //
 // The endpoints only read. They are unauthenticated, like GET /metrics: the server listens on
 // 127.0.0.1 unless told otherwise. Every source is optional (a null one is left out of the state).
@@ -68,6 +69,8 @@ class Dashboard {
   nlohmann::json LogTail(const std::string& function, size_t limit) const;
   // NotFound-like failures come back as {"error": "..."} with `*status` set.
   nlohmann::json Listing(const std::string& bucket, const std::string& prefix, int* status) const;
+  // The first `limit` items of `table` in DynamoDB's wire JSON ({"name": {"S": "..."}}).
+  nlohmann::json FirstItems(const std::string& table, int limit, int* status) const;
 
  private:
   nlohmann::json Functions(int64_t now_ms) const;

@@ -132,6 +132,18 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(get(self.base + "api/objects?bucket=no-such-bucket")[0], 404)
         self.assertEqual(get(self.base + "api/object?bucket=edgeface-clips&key=missing.mp4")[0], 404)
 
+    def test_table_items_are_shown(self):
+        status, _, body = get(self.base + "api/items?table=students&limit=1")
+        self.assertEqual(status, 200, body)
+        page = json.loads(body)
+        self.assertEqual(len(page["items"]), 1)
+        self.assertIn(page["items"][0]["name"]["S"], ("Vin Diesel", "Tom Cruise"))
+        self.assertTrue(page["more"])
+        status, _, body = get(self.base + "api/items?table=students")
+        self.assertEqual(sorted(i["name"]["S"] for i in json.loads(body)["items"]), ["Tom Cruise", "Vin Diesel"])
+        self.assertEqual(get(self.base + "api/items?table=nothing")[0], 404)
+        self.assertEqual(get(self.base + "api/items")[0], 400)
+
     def test_page_and_its_files_are_served_unsigned(self):
         status, headers, body = get(self.base)
         self.assertEqual(status, 200)

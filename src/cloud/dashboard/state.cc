@@ -234,6 +234,24 @@ json Dashboard::Tables() const {
   return out;
 }
 
+json Dashboard::FirstItems(const std::string& table, int limit, int* status) const {
+  *status = 200;
+  if (!sources_.tables) {
+    *status = 404;
+    return {{"error", "no table store"}};
+  }
+  if (table.empty()) {
+    *status = 400;
+    return {{"error", "missing ?table=NAME"}};
+  }
+  json scanned = DynamoDbCall(*sources_.tables, "Scan", {{"TableName", table}, {"Limit", limit}});
+  if (!scanned.is_object() || !scanned.contains("Items")) {
+    *status = 404;
+    return {{"error", "no such table: " + table}};
+  }
+  return {{"table", table}, {"items", scanned["Items"]}, {"more", scanned.contains("LastEvaluatedKey")}};
+}
+
 json Dashboard::Queues() const {
   json out = json::array();
   if (!sources_.queues) return out;

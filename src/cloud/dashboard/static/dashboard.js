@@ -133,6 +133,7 @@ async function browse(bucket, prefix) {
   const listing = await api("objects?bucket=" + encodeURIComponent(bucket) + "&prefix=" + encodeURIComponent(prefix));
   $("#browser").hidden = false;
   $("#browse-path").textContent = "s3://" + bucket + "/" + prefix;
+  $("#listing thead").replaceChildren(el("tr", {}, el("th", {}, "key"), el("th", {}, "size"), el("th", {}, "modified")));
   const rows = [];
   if (prefix) {
     const up = prefix.slice(0, prefix.slice(0, -1).lastIndexOf("/") + 1);
@@ -147,10 +148,27 @@ async function browse(bucket, prefix) {
   fillTable("#listing", rows);
 }
 
+// DynamoDB's wire JSON ({"S": "x"}, {"N": "1"}, ...) as plain text for a table cell.
+function plain(v) {
+  const [type, x] = Object.entries(v)[0] || ["", ""];
+  if (type === "M") return "{" + Object.entries(x).map(([k, y]) => k + ": " + plain(y)).join(", ") + "}";
+  if (type === "L") return "[" + x.map(plain).join(", ") + "]";
+  return typeof x === "object" ? JSON.stringify(x) : String(x);
+}
+
+async function showItems(table) {
+  const page = await api("items?table=" + encodeURIComponent(table) + "&limit=20");
+  $("#browser").hidden = false;
+  $("#browse-path").textContent = "table " + table + (page.more ? " (first 20 items)" : "");
+  const names = [...new Set(page.items.flatMap((item) => Object.keys(item)))];
+  $("#listing thead").replaceChildren(el("tr", {}, ...names.map((n) => el("th", {}, n))));
+  fillTable("#listing", page.items.map((item) => names.map((n) => (n in item ? plain(item[n]) : ""))));
+}
+
 function renderStorage(state) {
   fillTable("#buckets", state.buckets.map((b) => [
     link(b.name, () => browse(b.name, "")), (b.objects_capped ? "≥" : "") + b.objects, bytes(b.bytes), when(b.last_modified_ms)]));
-  fillTable("#tables", state.tables.map((t) => [t.name, t.items, bytes(t.bytes)]));
+  fillTable("#tables", state.tables.map((t) => [link(t.name, () => showItems(t.name)), t.items, bytes(t.bytes)]));
   fillTable("#queues", state.queues.map((q) => [q.name, q.visible, q.in_flight, q.delayed]));
   fillTable("#devices", state.devices.map((d) => [d.device, d.clips, bytes(d.bytes), when(d.last_capture_ms), when(d.last_stored_ms)]));
 }
