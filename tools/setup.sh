@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-dev
   awscli python3-boto3 ca-certificates
+  zip unzip
 )
 # Node.js and npm only fetch the model weights; a machine may already have its own newer pair.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

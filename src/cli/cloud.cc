@@ -146,6 +146,7 @@ int RunCloud(int argc, char** argv) {
   base::StatusOr<cloud::stack::Stack> stack = base::Status::NotFound("no --stack");
   if (!stack_path.empty()) {
     stack_options.template_path = stack_path;
+    stack_options.task_roots_dir = service_options.data_root + "/task-roots";  // .zip CodeUris
     stack_options.endpoint = service_options.endpoint;
     stack_options.region = service_options.region;
     stack_options.account_id = service_options.account_id;

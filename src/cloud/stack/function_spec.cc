@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "cloud/stack/code_zip.h"
 #include "cloud/stack/template_internal.h"
 
 namespace cloud::stack::internal {
@@ -190,7 +191,7 @@ base::Status ReadFunction(Context& ctx, const std::string& logical_id, const Nod
   for (const auto& [key, value] : props.entries) {
     if (key == "FunctionName") continue;
     if (key == "CodeUri") {
-      auto v = StringProperty(ctx, value, "CodeUri (a local directory)");
+      auto v = StringProperty(ctx, value, "CodeUri (a local directory or .zip package)");
       if (!v.ok()) return v.status();
       code_uri = *v;
       code_line = value.line;
@@ -235,7 +236,7 @@ base::Status ReadFunction(Context& ctx, const std::string& logical_id, const Nod
       WarnIgnored(ctx, value, key);
     }
   }
-  if (code_uri.empty()) return ctx.resolver.Error(resource.line, "CodeUri (a local directory) is required");
+  if (code_uri.empty()) return ctx.resolver.Error(resource.line, "CodeUri (a local directory or .zip package) is required");
   // Absolute, so that the registered command and task root do not depend on the directory the
   // cloud is started from the next time.
   f.code_dir = ResolvePath(ctx, code_uri);
@@ -244,6 +245,22 @@ base::Status ReadFunction(Context& ctx, const std::string& logical_id, const Nod
     std::filesystem::path abs = std::filesystem::absolute(f.code_dir, ec);
     if (!ec) f.code_dir = abs.lexically_normal().string();
     while (f.code_dir.size() > 1 && f.code_dir.back() == '/') f.code_dir.pop_back();
+  }
+  if (IsZipCodeUri(f.code_dir)) {
+    // A Lambda deployment package: run from its unpacked, read-only task root, as Lambda runs
+    // /var/task/bootstrap.
+    f.code_zip = f.code_dir;
+    if (ctx.options.check_files) {
+      std::error_code ec;
+      std::filesystem::path roots = std::filesystem::absolute(ctx.options.task_roots_dir, ec);
+      auto root = UnpackCodeZip(f.code_zip, ec ? ctx.options.task_roots_dir : roots.lexically_normal().string());
+      if (!root.ok()) return ctx.resolver.Error(code_line, root.status().message());
+      f.code_dir = *root;
+    }
+    f.command = {f.code_dir + "/bootstrap"};
+    if (f.handler.empty()) f.handler = "bootstrap";
+    ctx.stack.functions.push_back(std::move(f));
+    return base::Status::Ok();
   }
   const std::string bootstrap = f.code_dir + "/bootstrap";
   const std::string edgeface = f.code_dir + "/edgeface";

@@ -39,7 +39,8 @@ struct FunctionSpec {
   std::string logical_id;
   int line = 0;
   std::string name;                  // FunctionName, else the logical id
-  std::string code_dir;              // CodeUri, absolute
+  std::string code_dir;              // CodeUri, absolute (for a .zip: its unpacked task root)
+  std::string code_zip;              // CodeUri when it is a .zip package, absolute, else ""
   std::vector<std::string> command;  // <code>/bootstrap, or <code>/edgeface fn <Handler>
   std::string handler;
   std::string runtime = "provided.al2023";
@@ -104,6 +105,9 @@ struct TemplateOptions {
   // When false, nothing is read from disk (CodeUri, LoadItems, LoadObjects are taken as given):
   // for the fuzzer and for tests of the language alone.
   bool check_files = true;
+  // Where a function whose CodeUri is a .zip package is unpacked (code_zip.h): one read-only
+  // task root per distinct zip. `edgeface cloud` gives <data dir>/task-roots.
+  std::string task_roots_dir = ".edgeface-data/task-roots";
 };
 
 // Reads `text` as a template. Errors are InvalidArgument "FILE:LINE: Resource: what".
