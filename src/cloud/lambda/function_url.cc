@@ -1,7 +1,9 @@
 #include "cloud/lambda/function_url.h"
 
 #include <ctime>
+#include <optional>
 
+#include "base/base64.h"
 #include "cloud/lambda/engine_internal.h"
 #include "net/server.h"
 
@@ -15,43 +17,6 @@ bool IsTextual(std::string_view content_type) {
          content_type.find("xml") != std::string_view::npos ||
          content_type.find("x-www-form-urlencoded") != std::string_view::npos ||
          content_type.find("javascript") != std::string_view::npos;
-}
-
-const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64Encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out += kB64[(v >> 18) & 63];
-    out += kB64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::string Base64Decode(std::string_view in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    const char* p = c ? std::strchr(kB64, c) : nullptr;
-    if (!p) continue;  // '=' padding and whitespace
-    val = (val << 6) + int(p - kB64);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(char((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 std::string Lower(std::string s) {
@@ -136,7 +101,7 @@ json UrlEvent(const http::Request& request, const std::string& url_id, const std
     if (IsTextual(request.headers.GetOr("Content-Type", ""))) {
       event["body"] = request.body;
     } else {
-      event["body"] = Base64Encode(request.body);
+      event["body"] = base::Base64Encode(request.body);
       event["isBase64Encoded"] = true;
     }
   }
@@ -171,7 +136,12 @@ http::Response UrlResponse(const InvokeResult& result) {
       if (payload.contains("body")) {
         const json& body = payload["body"];
         r.body = body.is_string() ? body.get<std::string>() : body.dump();
-        if (payload.value("isBase64Encoded", false)) r.body = Base64Decode(r.body);
+        if (payload.value("isBase64Encoded", false)) {
+          // A body that says it is base64 and is not: the function's answer is malformed (502).
+          std::optional<std::string> decoded = base::Base64Decode(r.body, base::Base64Mode::kLenient);
+          if (!decoded) return Plain(502, "Internal Server Error");
+          r.body = std::move(*decoded);
+        }
       }
       if (!has_type) r.headers.Add("Content-Type", "application/json");
       return r;

@@ -25,6 +25,14 @@ TEST(FunctionUrlResponse, MapsStatusHeadersCookiesAndBase64Body) {
   EXPECT_EQ(cookies, 2);
 }
 
+TEST(FunctionUrlResponse, ABodyThatIsNotTheBase64ItClaimsIsA502) {
+  InvokeResult result;
+  result.payload = R"({"statusCode":200,"body":"not base64!","isBase64Encoded":true})";
+  EXPECT_EQ(UrlResponse(result).status, 502);
+  result.payload = R"({"statusCode":200,"body":"aGk","isBase64Encoded":true})";  // unpadded is fine
+  EXPECT_EQ(UrlResponse(result).body, "hi");
+}
+
 TEST(FunctionUrlResponse, APlainResultIsA200JsonBodyAndAFunctionErrorIs502) {
   InvokeResult plain;
   plain.payload = R"({"name":"Vin Diesel"})";

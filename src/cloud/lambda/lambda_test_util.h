@@ -2,6 +2,8 @@
 // delays, and a synchronous call of LambdaApi::Handle (bounded in time).
 #pragma once
 
+#include "base/base64.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -56,24 +58,7 @@ inline http::Response Invoke(LambdaApi& api, const std::string& function, std::s
 }
 
 inline std::string Base64Decode(std::string_view in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+') d = 62;
-    else if (c == '/') d = 63;
-    else break;
-    val = (val << 6) + d;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(char((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
+  return base::Base64Decode(in, base::Base64Mode::kLenient).value_or("");
 }
 
 }  // namespace cloud::lambda::testing
