@@ -73,6 +73,11 @@ class AwsTransport {
   base::StatusOr<HttpResponse> Send(std::string_view method, const std::string& raw_path,
                                     const std::string& raw_query, http::Headers headers,
                                     std::string_view body, std::chrono::milliseconds timeout = {});
+  // Send's signing and retries, but the final response comes back whatever its status, for
+  // callers that read the service's answer themselves (the stack treats 409 as "exists").
+  base::StatusOr<HttpResponse> Exchange(std::string_view method, const std::string& raw_path,
+                                        const std::string& raw_query, http::Headers headers,
+                                        std::string_view body, std::chrono::milliseconds timeout = {});
   // Which attempt count the last Send used (tests of the retry policy read it).
   int last_attempts() const { return last_attempts_; }
 

@@ -106,6 +106,15 @@ AwsTransport::AwsTransport(AwsConfig config, std::string service)
 base::StatusOr<HttpResponse> AwsTransport::Send(std::string_view method, const std::string& raw_path,
                                                 const std::string& raw_query, http::Headers headers,
                                                 std::string_view body, std::chrono::milliseconds timeout) {
+  auto response = Exchange(method, raw_path, raw_query, std::move(headers), body, timeout);
+  if (!response.ok()) return response.status();
+  if (response->status < 300) return response;
+  return ToStatus(ParseServiceError(response->status, response->headers, response->body));
+}
+
+base::StatusOr<HttpResponse> AwsTransport::Exchange(std::string_view method, const std::string& raw_path,
+                                                    const std::string& raw_query, http::Headers headers,
+                                                    std::string_view body, std::chrono::milliseconds timeout) {
   const std::string url = endpoint_ + raw_path + (raw_query.empty() ? "" : "?" + raw_query);
   // Hashing once: the signature of every attempt covers the same body; the body itself is never
   // copied into the request we sign.
@@ -138,10 +147,10 @@ base::StatusOr<HttpResponse> AwsTransport::Send(std::string_view method, const s
       if (response.status().code() == base::Status::Code::kInvalidArgument) return last;  // malformed URL
       continue;  // connection refused/reset, timeout: retryable
     }
-    if (response->status < 300) return std::move(*response);
+    const bool last_attempt = attempt + 1 >= std::max(1, config_.max_attempts);
+    if (response->status < 300 || last_attempt) return response;
     ServiceError error = ParseServiceError(response->status, response->headers, response->body);
-    last = ToStatus(error);
-    if (!(response->status >= 500 || IsThrottling(error))) return last;
+    if (!(response->status >= 500 || IsThrottling(error))) return response;
   }
   return last;
 }

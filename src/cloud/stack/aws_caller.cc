@@ -2,41 +2,33 @@
 
 namespace cloud::stack {
 
+AwsCaller::AwsCaller(std::string endpoint, std::string region, aws::Credentials credentials)
+    : config_(client::AwsConfig::Local(std::move(endpoint))) {
+  config_.region = std::move(region);
+  config_.credentials = std::move(credentials);
+}
+
+client::AwsTransport& AwsCaller::For(const std::string& service) {
+  std::unique_ptr<client::AwsTransport>& t = transports_[service];
+  if (!t) t = std::make_unique<client::AwsTransport>(config_, service);
+  return *t;
+}
+
 base::StatusOr<client::HttpResponse> AwsCaller::Rest(const std::string& service, const std::string& method,
                                                      const std::string& path, const std::string& query,
                                                      std::string_view body, const std::string& content_type) {
-  http::Request req;
-  req.method = method;
-  req.target = query.empty() ? path : path + "?" + query;
-  req.ParseTarget();
-  req.headers.Add("Host", endpoint_.substr(endpoint_.find("://") + 3));
-  if (!content_type.empty()) req.headers.Add("Content-Type", content_type);
-  req.body = std::string(body);
-  aws::SignOptions sign;
-  sign.region = region_;
-  sign.service = service;
-  sign.add_content_sha256 = service == "s3";
-  aws::SignRequest(req, credentials_, sign);
-  req.headers.Remove("Host");  // curl sends the same one
-  return http_.Send(method, endpoint_ + req.target, req.headers, body);
+  http::Headers headers;
+  if (!content_type.empty()) headers.Set("Content-Type", content_type);
+  return For(service).Exchange(method, path, query, std::move(headers), body);
 }
 
 base::StatusOr<nlohmann::json> AwsCaller::Json(const std::string& service, const std::string& target,
                                                const nlohmann::json& params, std::string* error_type) {
-  http::Request req;
-  req.method = "POST";
-  req.target = "/";
-  req.ParseTarget();
-  req.body = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  req.headers.Add("Host", endpoint_.substr(endpoint_.find("://") + 3));
-  req.headers.Add("Content-Type", "application/x-amz-json-1.0");
-  req.headers.Add("X-Amz-Target", target);
-  aws::SignOptions sign;
-  sign.region = region_;
-  sign.service = service;
-  aws::SignRequest(req, credentials_, sign);
-  req.headers.Remove("Host");
-  auto r = http_.Post(endpoint_ + "/", req.body, req.headers);
+  http::Headers headers;
+  headers.Set("Content-Type", "application/x-amz-json-1.0");
+  headers.Set("X-Amz-Target", target);
+  auto r = For(service).Exchange("POST", "/", "", std::move(headers),
+                                 params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!r.ok()) return r.status();
   auto j = nlohmann::json::parse(r->body.empty() ? "{}" : r->body, nullptr, false);
   if (r->status != 200) {

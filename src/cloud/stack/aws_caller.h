@@ -1,7 +1,10 @@
-// Signed calls to the AWS wire APIs of one endpoint, for applying a stack. One HTTP connection,
-// reused. Not thread-safe: one caller per thread.
+// Signed calls to the AWS wire APIs of one endpoint, for applying a stack: client::AwsTransport
+// (one per service, each with its keep-alive connection) with the raw answers the stack reads.
+// Not thread-safe: one caller per thread.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -9,17 +12,17 @@
 
 #include "aws/sigv4.h"
 #include "base/status.h"
-#include "client/http_client.h"
+#include "client/aws.h"
 
 namespace cloud::stack {
 
 class AwsCaller {
  public:
-  AwsCaller(std::string endpoint, std::string region, aws::Credentials credentials)
-      : endpoint_(std::move(endpoint)), region_(std::move(region)), credentials_(std::move(credentials)) {}
+  AwsCaller(std::string endpoint, std::string region, aws::Credentials credentials);
 
   // A REST request to `service` ("s3", "lambda"): `path` already URI-encoded, `query` raw.
-  // Returns the response whatever its status; fails only when the endpoint cannot be reached.
+  // Returns the response whatever its status; fails only when the endpoint cannot be reached
+  // (5xx and throttling are retried first, as the SDKs do).
   base::StatusOr<client::HttpResponse> Rest(const std::string& service, const std::string& method,
                                             const std::string& path, const std::string& query, std::string_view body,
                                             const std::string& content_type = "");
@@ -31,10 +34,10 @@ class AwsCaller {
                                       const nlohmann::json& params, std::string* error_type = nullptr);
 
  private:
-  std::string endpoint_;
-  std::string region_;
-  aws::Credentials credentials_;
-  client::HttpClient http_;
+  client::AwsTransport& For(const std::string& service);
+
+  client::AwsConfig config_;
+  std::map<std::string, std::unique_ptr<client::AwsTransport>> transports_;
 };
 
 }  // namespace cloud::stack
