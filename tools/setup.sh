@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-dev
   awscli python3-boto3 ca-certificates
   zip unzip
+  chromium  # the dashboard's browser test (tools/browser.sh)
 )
 # Node.js and npm only fetch the model weights; a machine may already have its own newer pair.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
@@ -31,6 +32,7 @@ fi
 
 # Face-model weights from npm, pinned and verified (tools/models.sh owns the details).
 bash tools/models.sh
+bash tools/browser.sh  # playwright-core, pinned, for the dashboard's browser test
 
 # Build.
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
