@@ -163,5 +163,58 @@ TEST(Detector, SavedModelLoadsFastAndDetectsTheSame) {
   EXPECT_EQ(FaceDetector::Load(path).status().code(), base::Status::Code::kNotFound);
 }
 
+// Boxes of two scans of the same image, matched in order (both lists are score-sorted).
+void ExpectSameFaces(const std::vector<Detection>& a, const std::vector<Detection>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i].score, b[i].score, 1e-6) << what << " face " << i;
+    EXPECT_LE(std::abs(a[i].box.left - b[i].box.left), 2) << what << " face " << i;
+    EXPECT_LE(std::abs(a[i].box.top - b[i].box.top), 2) << what << " face " << i;
+    EXPECT_LE(std::abs(a[i].box.right - b[i].box.right), 2) << what << " face " << i;
+    EXPECT_LE(std::abs(a[i].box.bottom - b[i].box.bottom), 2) << what << " face " << i;
+  }
+}
+
+TEST(Detector, ScanSplitOverTwoThreadsFindsWhatOneThreadFinds) {
+  FaceDetector detector;
+  const char* files[] = {"../shared/data/fixtures/face_recognition/obama-720p.jpg",
+                         "../shared/data/fixtures/face_recognition/obama-1080p.jpg",
+                         "../shared/data/fixtures/face_recognition/two_people.jpg",
+                         "../shared/data/fixtures/face_recognition/knn_examples/test/obama_and_biden.jpg"};
+  int faces = 0;
+  for (const char* file : files) {
+    base::StatusOr<media::RgbImage> img = media::ReadImageFile(file);
+    ASSERT_TRUE(img.ok()) << file;
+    for (int upsample : {0, 1}) {
+      DetectOptions one;
+      one.upsample = upsample;
+      one.max_scan_pixels = 2'000'000;
+      DetectOptions two = one;
+      two.threads = 2;
+      const std::vector<Detection> a = detector.Detect(*img, one);
+      ExpectSameFaces(a, detector.Detect(*img, two), std::string(file) + " upsample " + std::to_string(upsample));
+      faces += a.size();
+    }
+  }
+  EXPECT_GE(faces, 10);  // the comparison above compared faces, not empty lists
+}
+
+TEST(Detector, RescanFindsTheFaceACoarseScanMisses) {
+  base::StatusOr<media::RgbImage> img =
+      media::ReadImageFile("../shared/data/fixtures/face_recognition/obama-720p.jpg");
+  ASSERT_TRUE(img.ok());
+  FaceDetector detector;
+  DetectOptions coarse;
+  coarse.max_scan_pixels = 160 * 90;  // far too small to hold the detector's 80 px window
+  EXPECT_TRUE(detector.Detect(*img, coarse).empty());
+  DetectOptions rescan = coarse;
+  rescan.rescan_max_pixels = 640 * 360;
+  const std::vector<Detection> found = detector.Detect(*img, rescan);
+  DetectOptions half;
+  half.max_scan_pixels = 640 * 360;
+  ExpectSameFaces(found, detector.Detect(*img, half), "rescan vs a direct half-size scan");
+  EXPECT_EQ(found.size(), 1u);
+}
+
 }  // namespace
 }  // namespace face
