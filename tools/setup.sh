@@ -32,6 +32,7 @@ fi
 
 # Face-model weights from npm, pinned and verified (tools/models.sh owns the details).
 bash tools/models.sh
+bash tools/peers.sh >/dev/null  # s3rver, dynalite, local-aws-sqs (pinned) for the client tests
 bash tools/browser.sh  # playwright-core, pinned, for the dashboard's browser test
 
 # Build.

@@ -1,6 +1,6 @@
 // AWS service clients for the functions, the device and the tools: S3, DynamoDB, SQS and Lambda
 // calls signed with SigV4, against AWS itself or any compatible endpoint (`edgeface cloud`,
-// s3rver, dynalite, local-aws-sqs).
+// s3rver, dynalite, local-aws-sqs: tested against all three, aws_peers_test).
 //
 // Configuration follows the AWS SDKs' standard chains (AwsConfig::FromEnvironment):
 //   credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, then the profile
@@ -137,7 +137,7 @@ class DynamoDbClient {
 nlohmann::json ToAttributeValues(const nlohmann::json& plain_object);
 nlohmann::json FromAttributeValues(const nlohmann::json& item);
 
-// ---- SQS (query protocol: the one every SQS implementation speaks) ----
+// ---- SQS (AWS JSON 1.0 protocol, as the current SDKs; MD5OfBody checked: Corruption on a mismatch) ----
 struct SqsMessage {
   std::string message_id;
   std::string receipt_handle;
