@@ -1,6 +1,7 @@
 // enroll: `edgeface train` as a function. Images people/<name>/*.jpg in a bucket → one gallery
-// entry per image with exactly one face → merged into the gallery object (entries of those names
-// replaced, everyone else kept), which face-recognition picks up by its ETag.
+// entry per image with exactly one face → one gallery object per person enrolled, beside the base
+// gallery object (gallery_cache.h): readers see the person's entries replace any of that name,
+// everyone else kept; face-recognition picks the change up at its next version check.
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -10,6 +11,7 @@
 #include "functions/common.h"
 #include "functions/events.h"
 #include "functions/gallery_cache.h"
+#include "functions/recognizer.h"
 #include "functions/registry.h"
 #include "face/pipeline.h"
 #include "media/image_decode.h"
@@ -31,6 +33,7 @@ class Enroll : public Function {
     s3_ = std::make_unique<client::S3Client>(*config);
     gallery_bucket_ = EnvOr("GALLERY_BUCKET", "edgeface-models");
     gallery_key_ = EnvOr("GALLERY_KEY", "gallery/encodings.json");
+    gallery_source_ = std::make_unique<S3GallerySource>(*config, gallery_bucket_, gallery_key_);
     return base::Status::Ok();
   }
 
@@ -72,29 +75,27 @@ class Enroll : public Function {
     }
     if (added.size() == 0) return Answer({{"people", 0}, {"faces", 0}, {"skipped", skipped}});
 
-    // Read-modify-write of the gallery object. Two enrolments at once could lose one's update;
-    // enrolment is an operator's action, run one at a time.
-    std::string etag;
-    face::Gallery current;
-    base::StatusOr<std::string> old = s3_->GetObject(gallery_bucket_, gallery_key_, &etag);
-    if (old.ok()) {
-      base::StatusOr<face::Gallery> parsed = face::Gallery::Parse(*old, "s3://" + gallery_bucket_ + "/" + gallery_key_);
-      if (!parsed.ok()) return Fail(kServiceError, "the current gallery does not parse, not replacing it: " + parsed.status().message());
-      current = std::move(*parsed);
-    } else if (old.status().code() != base::Status::Code::kNotFound) {
-      return FailWith(old.status());
-    }
-    face::Gallery merged = MergeGallery(current, added);
-    base::StatusOr<std::string> put = s3_->PutObject(gallery_bucket_, gallery_key_, merged.ToJson(), "application/json");
-    if (!put.ok()) return FailWith(put.status().WithContext("s3://" + gallery_bucket_ + "/" + gallery_key_));
+    // Each person goes to their own object (gallery_cache.h): no read-modify-write of a shared
+    // gallery object, so enrolments running at once never lose each other's people.
+    std::map<std::string, face::Gallery> by_person;
+    for (const auto& e : added.entries()) by_person[e.name].Add(e.name, e.encoding);
     std::set<std::string> names;
-    for (const auto& e : added.entries()) names.insert(e.name);
+    for (const auto& [person, g] : by_person) {
+      const std::string key = PersonObjectKey(gallery_key_, person);
+      base::StatusOr<std::string> put = s3_->PutObject(gallery_bucket_, key, g.ToJson(), "application/json");
+      if (!put.ok()) return FailWith(put.status().WithContext("s3://" + gallery_bucket_ + "/" + key));
+      names.insert(person);
+    }
+    // What readers now assemble (including anyone enrolled at the same time).
+    std::string version;
+    base::StatusOr<face::Gallery> merged = gallery_source_->FetchGallery(&version);
+    if (!merged.ok()) return FailWith(merged.status().WithContext("reading the gallery back"));
     return Answer({{"people", names.size()},
                    {"faces", added.size()},
                    {"skipped", skipped},
                    {"validation", {{"right", right}, {"total", total}}},
-                   {"gallery_entries", merged.size()},
-                   {"gallery_etag", *put},
+                   {"gallery_entries", merged->size()},
+                   {"gallery_etag", version},
                    {"timings_ms", {{"total", MsBetween(t0, Clock::now())}}}});
   }
 
@@ -114,6 +115,7 @@ class Enroll : public Function {
   std::unique_ptr<face::FacePipeline> pipeline_;
   std::unique_ptr<client::S3Client> s3_;
   std::string gallery_bucket_, gallery_key_;
+  std::unique_ptr<S3GallerySource> gallery_source_;
 };
 
 }  // namespace

@@ -244,12 +244,45 @@ class FunctionsTest(unittest.TestCase):
             self.assertEqual(out["people"], 1)
             self.assertEqual([s["key"] for s in out["skipped"]], ["people/nobody/blank.txt"])
             self.assertEqual(out["gallery_entries"], 13)  # 11 kept + 2 new
+            # The base gallery object is not rewritten; the person has an object of their own.
+            self.assertEqual(self.st.s3.get_object(Bucket=GALLERY_BUCKET, Key=GALLERY_KEY)["Body"].read(), original)
+            self.st.s3.head_object(Bucket=GALLERY_BUCKET, Key=GALLERY_KEY + ".d/barack.json")
             time.sleep(1.3)  # the gallery's ETag is checked at most once a second
             after, _ = self.st.invoke("face-recognition", image)
             self.assertEqual(after["faces"][0]["name"], "barack")  # the same photo: distance ~0
             self.assertNotEqual(after["gallery_etag"], before["gallery_etag"])
         finally:
+            self.st.s3.delete_object(Bucket=GALLERY_BUCKET, Key=GALLERY_KEY + ".d/barack.json")
             self.st.put_gallery(original)
+            time.sleep(1.3)
+        back, _ = self.st.invoke("face-recognition", {"image": base64.b64encode(self.obama).decode()})
+        self.assertEqual(back["faces"][0]["name"], "president_obama")
+
+    def test_enrolments_running_at_once_keep_both_people(self):
+        # Before the per-person objects, two enrolments read, merged and rewrote one gallery
+        # object, and the later write could drop the other's person.
+        import concurrent.futures
+        people = {"alpha": ("people-a/", "obama.jpg"), "bravo": ("people-b/", "biden.jpg"),
+                  "charlie": ("people-c/", "alex-lacamoire.png")}
+        try:
+            for name, (prefix, image) in people.items():
+                self.st.s3.put_object(Bucket="edgeface-clips", Key=prefix + name + "/0" + image[-4:],
+                                      Body=read(os.path.join(FIXTURES, image)))
+            with concurrent.futures.ThreadPoolExecutor(len(people)) as pool:
+                outs = list(pool.map(lambda p: self.st.invoke("enroll", {"bucket": "edgeface-clips", "prefix": p[0]}),
+                                     people.values()))
+            for out, err in outs:
+                self.assertIsNone(err, out)
+                self.assertEqual(out["faces"], 1, out)
+            time.sleep(1.3)
+            for name, (_, image) in people.items():
+                got, err = self.st.invoke("face-recognition",
+                                          {"image": base64.b64encode(read(os.path.join(FIXTURES, image))).decode()})
+                self.assertIsNone(err, got)
+                self.assertEqual(got["faces"][0]["name"], name)
+        finally:
+            for name in people:
+                self.st.s3.delete_object(Bucket=GALLERY_BUCKET, Key=GALLERY_KEY + ".d/" + name + ".json")
             time.sleep(1.3)
         back, _ = self.st.invoke("face-recognition", {"image": base64.b64encode(self.obama).decode()})
         self.assertEqual(back["faces"][0]["name"], "president_obama")

@@ -1,6 +1,8 @@
 #include "functions/gallery_cache.h"
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <set>
 
 namespace functions {
@@ -62,6 +64,43 @@ face::Gallery MergeGallery(const face::Gallery& base, const face::Gallery& added
     if (!replaced.count(e.name)) out.Add(e.name, e.encoding);
   }
   for (const auto& e : added.entries()) out.Add(e.name, e.encoding);
+  return out;
+}
+
+std::string PersonObjectPrefix(std::string_view gallery_key) { return std::string(gallery_key) + ".d/"; }
+
+std::string PersonObjectKey(std::string_view gallery_key, std::string_view person) {
+  return PersonObjectPrefix(gallery_key) + std::string(person) + ".json";
+}
+
+std::string AssembledGalleryVersion(const std::string& base_etag,
+                                    const std::vector<std::pair<std::string, std::string>>& part_keys_and_etags) {
+  if (part_keys_and_etags.empty()) return base_etag;
+  std::string all = base_etag;
+  for (const auto& [key, etag] : part_keys_and_etags) {
+    all += '\n';
+    all += key;
+    all += '\t';
+    all += etag;
+  }
+  char digest[40];
+  std::snprintf(digest, sizeof digest, "\"%016zx-%zu\"", std::hash<std::string>{}(all), part_keys_and_etags.size());
+  return digest;
+}
+
+base::StatusOr<face::Gallery> AssembleGallery(const std::optional<std::string>& base_json, std::string_view base_name,
+                                              const std::vector<GalleryPart>& parts, std::string_view bucket) {
+  face::Gallery out;
+  if (base_json) {
+    base::StatusOr<face::Gallery> base = face::Gallery::Parse(*base_json, std::string(base_name));
+    if (!base.ok()) return base.status();
+    out = std::move(*base);
+  }
+  for (const GalleryPart& part : parts) {
+    base::StatusOr<face::Gallery> g = face::Gallery::Parse(part.body, "s3://" + std::string(bucket) + "/" + part.key);
+    if (!g.ok()) return g.status();
+    out = MergeGallery(out, *g);
+  }
   return out;
 }
 

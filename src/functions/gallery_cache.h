@@ -16,7 +16,11 @@
 #include <functional>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "face/gallery.h"
@@ -65,6 +69,38 @@ class GalleryCache {
   std::string etag_;
   int loads_ = 0;
 };
+
+// ---- The gallery in the object store: a base object plus one object per enrolled person ----
+//
+// The base object is GALLERY_KEY (the course's encodings, loaded by the stack). `enroll` never
+// rewrites it: each person it enrols goes to their own object PersonObjectKey(GALLERY_KEY, name),
+// a gallery JSON holding only that person's entries. Readers assemble base + person objects. So
+// two enrolments at once never lose each other's update (there is no read-modify-write of a shared
+// object, and S3 has no compare-and-swap PUT to make one safe); enrolling a person again replaces
+// that person's object, i.e. their entries, as a whole.
+
+// "<gallery_key>.d/": where the person objects live ("gallery/encodings.json.d/").
+std::string PersonObjectPrefix(std::string_view gallery_key);
+// "<gallery_key>.d/<person>.json".
+std::string PersonObjectKey(std::string_view gallery_key, std::string_view person);
+
+// One stored object of the gallery, as read.
+struct GalleryPart {
+  std::string key;
+  std::string etag;
+  std::string body;  // gallery JSON
+};
+
+// The version of an assembled gallery (what GallerySource::Etag reports): the base's ETag alone
+// when there are no person objects (so a plain gallery keeps its S3 ETag), else a digest of the
+// base's ETag and every person object's key and ETag. `parts` must be in key order.
+std::string AssembledGalleryVersion(const std::string& base_etag,
+                                    const std::vector<std::pair<std::string, std::string>>& part_keys_and_etags);
+
+// base (may be absent: nullopt) then each part in key order, each part replacing the entries of
+// the names it holds (MergeGallery). InvalidArgument naming the object when one does not parse.
+base::StatusOr<face::Gallery> AssembleGallery(const std::optional<std::string>& base_json, std::string_view base_name,
+                                              const std::vector<GalleryPart>& parts, std::string_view bucket);
 
 // Enrolment's merge: `base` without any entry of a name that `added` has, then `added`'s entries.
 // Order: base's surviving entries first (in their order), then added's.

@@ -159,6 +159,43 @@ TEST(MergeGallery, ReplacesEntriesOfEnrolledNamesAndKeepsTheRest) {
   EXPECT_EQ(names, (std::vector<std::string>{"bob", "cy", "ada", "dan"}));
 }
 
+std::vector<std::string> Names(const face::Gallery& g) {
+  std::vector<std::string> names;
+  for (const auto& e : g.entries()) names.push_back(e.name);
+  return names;
+}
+
+TEST(AssembleGallery, PersonObjectsReplaceTheirNamesInTheBaseAndAddNewPeople) {
+  EXPECT_EQ(PersonObjectKey("gallery/encodings.json", "zoe"), "gallery/encodings.json.d/zoe.json");
+  // Two enrolments that ran at the same time wrote one object each: both people are there.
+  std::vector<GalleryPart> parts = {{PersonObjectKey("g.json", "ada"), "\"e1\"", GalleryJson({"ada", "ada"})},
+                                    {PersonObjectKey("g.json", "dan"), "\"e2\"", GalleryJson({"dan"})}};
+  auto g = AssembleGallery(GalleryJson({"ada", "bob"}), "s3://m/g.json", parts, "m");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(Names(*g), (std::vector<std::string>{"bob", "ada", "ada", "dan"}));
+  // No base object yet: the people enrolled so far.
+  auto only = AssembleGallery(std::nullopt, "s3://m/g.json", parts, "m");
+  ASSERT_TRUE(only.ok());
+  EXPECT_EQ(Names(*only), (std::vector<std::string>{"ada", "ada", "dan"}));
+}
+
+TEST(AssembleGallery, APersonObjectThatDoesNotParseIsAnErrorNamingIt) {
+  std::vector<GalleryPart> parts = {{"g.json.d/eve.json", "\"e\"", "{not json"}};
+  auto g = AssembleGallery(GalleryJson({"ada"}), "s3://m/g.json", parts, "m");
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("s3://m/g.json.d/eve.json"), std::string::npos) << g.status().message();
+}
+
+TEST(AssembledGalleryVersion, IsTheBaseEtagAloneAndChangesWithAnyPersonObject) {
+  EXPECT_EQ(AssembledGalleryVersion("\"b1\"", {}), "\"b1\"");
+  const std::string one = AssembledGalleryVersion("\"b1\"", {{"g.json.d/ada.json", "\"a1\""}});
+  EXPECT_NE(one, "\"b1\"");
+  EXPECT_EQ(one, AssembledGalleryVersion("\"b1\"", {{"g.json.d/ada.json", "\"a1\""}}));
+  EXPECT_NE(one, AssembledGalleryVersion("\"b1\"", {{"g.json.d/ada.json", "\"a2\""}}));
+  EXPECT_NE(one, AssembledGalleryVersion("\"b2\"", {{"g.json.d/ada.json", "\"a1\""}}));
+  EXPECT_NE(one, AssembledGalleryVersion("\"b1\"", {{"g.json.d/ada.json", "\"a1\""}, {"g.json.d/dan.json", "\"d\""}}));
+}
+
 TEST(HeldOut, AtLeastOneImageStaysForTraining) {
   EXPECT_EQ(HeldOutCount(10, 0), 0u);
   EXPECT_EQ(HeldOutCount(10, 0.1), 1u);

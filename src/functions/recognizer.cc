@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "face/chip.h"
 #include "functions/common.h"
@@ -12,13 +13,76 @@ namespace functions {
 using base::Status;
 using Clock = std::chrono::steady_clock;
 
-base::StatusOr<std::string> S3GallerySource::Etag() {
-  base::StatusOr<client::S3Object> head = s3_.HeadObject(bucket_, key_);
-  if (!head.ok()) return head.status();
-  return head->etag;
+namespace {
+bool IsPersonObject(const std::string& prefix, const std::string& key) {
+  return key.size() > prefix.size() + 5 && key.compare(0, prefix.size(), prefix) == 0 &&
+         key.compare(key.size() - 5, 5, ".json") == 0;
+}
+}  // namespace
+
+base::StatusOr<std::vector<client::S3Object>> S3GallerySource::ListPersonObjects() {
+  const std::string prefix = PersonObjectPrefix(key_);
+  base::StatusOr<std::vector<client::S3Object>> listed = s3_.ListObjects(bucket_, prefix);
+  if (!listed.ok()) return listed.status();
+  std::vector<client::S3Object> out;
+  for (client::S3Object& o : *listed) {
+    if (IsPersonObject(prefix, o.key)) out.push_back(std::move(o));
+  }
+  return out;  // ListObjects answers in key order
 }
 
-base::StatusOr<std::string> S3GallerySource::Fetch(std::string* etag) { return s3_.GetObject(bucket_, key_, etag); }
+base::StatusOr<std::string> S3GallerySource::Etag() {
+  std::string base_etag;
+  base::StatusOr<client::S3Object> head = s3_.HeadObject(bucket_, key_);
+  if (head.ok()) {
+    base_etag = head->etag;
+  } else if (head.status().code() != Status::Code::kNotFound) {
+    return head.status();
+  }
+  base::StatusOr<std::vector<client::S3Object>> people = ListPersonObjects();
+  if (!people.ok()) return people.status();
+  if (!head.ok() && people->empty()) return head.status();  // no gallery at all
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (const client::S3Object& o : *people) parts.emplace_back(o.key, o.etag);
+  return AssembledGalleryVersion(base_etag, parts);
+}
+
+base::StatusOr<std::string> S3GallerySource::Fetch(std::string* etag) {
+  base::StatusOr<face::Gallery> g = FetchGallery(etag);
+  if (!g.ok()) return g.status();
+  return g->ToJson();
+}
+
+base::StatusOr<face::Gallery> S3GallerySource::FetchGallery(std::string* version) {
+  std::string base_etag;
+  std::optional<std::string> base;
+  base::StatusOr<std::string> got = s3_.GetObject(bucket_, key_, &base_etag);
+  if (got.ok()) {
+    base = std::move(*got);
+  } else if (got.status().code() != Status::Code::kNotFound) {
+    return got.status();
+  }
+  base::StatusOr<std::vector<client::S3Object>> people = ListPersonObjects();
+  if (!people.ok()) return people.status();
+  if (!base && people->empty()) return got.status();  // NotFound: no gallery at all
+  std::vector<GalleryPart> parts;
+  std::vector<std::pair<std::string, std::string>> versions;
+  for (const client::S3Object& o : *people) {
+    GalleryPart part{o.key, "", ""};
+    base::StatusOr<std::string> body = s3_.GetObject(bucket_, o.key, &part.etag);
+    if (!body.ok()) {
+      if (body.status().code() == Status::Code::kNotFound) continue;  // deleted since the listing
+      return body.status();
+    }
+    part.body = std::move(*body);
+    versions.emplace_back(part.key, part.etag);
+    parts.push_back(std::move(part));
+  }
+  base::StatusOr<face::Gallery> assembled = AssembleGallery(base, Describe(), parts, bucket_);
+  if (!assembled.ok()) return assembled.status();
+  if (version) *version = AssembledGalleryVersion(base_etag, versions);
+  return assembled;
+}
 
 base::StatusOr<std::unique_ptr<Recognizer>> Recognizer::Create(const client::AwsConfig& config) {
   std::unique_ptr<Recognizer> r(new Recognizer());

@@ -30,7 +30,9 @@ struct RecognizeTimings {
   double describe_ms = 0;  // landmarks + chips + descriptors + matching
 };
 
-// The gallery as an S3 object.
+// The gallery in S3: the base object `key` plus the person objects under PersonObjectPrefix(key)
+// (gallery_cache.h), assembled. Etag() costs a HeadObject and a ListObjects; Fetch a GetObject per
+// object. NotFound only when neither the base nor any person object exists.
 class S3GallerySource : public GallerySource {
  public:
   S3GallerySource(client::AwsConfig config, std::string bucket, std::string key)
@@ -38,8 +40,12 @@ class S3GallerySource : public GallerySource {
   base::StatusOr<std::string> Etag() override;
   base::StatusOr<std::string> Fetch(std::string* etag) override;
   std::string Describe() const override { return "s3://" + bucket_ + "/" + key_; }
+  // The assembled gallery itself; *version (if given) as Etag() would report it.
+  base::StatusOr<face::Gallery> FetchGallery(std::string* version);
 
  private:
+  base::StatusOr<std::vector<client::S3Object>> ListPersonObjects();
+
   client::S3Client s3_;
   std::string bucket_, key_;
 };
