@@ -83,6 +83,10 @@ EOF
   local bytes
   bytes=$(du -sb "$dir" | cut -f1)
   echo "package: $kind: $(ls "$dir/lib" | wc -l) libraries, $bytes bytes unpacked, $(stat -c %s "$dir.zip") zipped" >&2
+  # What takes the space (docs/aws.md): the three parts, then the largest libraries.
+  echo "package: $kind: $(cd "$dir" && du -sb bin lib models | awk '{printf "%s %s B  ", $2, $1}')" >&2
+  echo "package: $kind: largest libraries: $(cd "$dir/lib" && du -b -- * | sort -rn | head -8 |
+       awk '{printf "%s %.1f MB, ", $2, $1 / 1e6}')" >&2
   # Lambda's limit for a zip deployment: 250 MB unzipped (262,144,000 bytes), layers included.
   if [ "$bytes" -gt 262144000 ]; then
     echo "package: warning: $kind is over Lambda's 250 MB unzipped limit for zip packages: deploy it as a container image (packaging/Dockerfile)" >&2
