@@ -48,6 +48,7 @@ const char kUsage[] =
     "  --spool DIR         clip spool (default .edgeface-spool)\n"
     "  --in-flight N       requests in flight (default 4)\n"
     "  --max-width W       scale sent frames down to W pixels wide\n"
+    "  --jpeg-quality Q    JPEG quality of sent frames, 1..100 (default 90)\n"
     "  --answer-timeout S  per request, and for queue answers at the end (default 30)\n"
     "  --drain-timeout S   time to upload what is left at the end (default 30)\n"
     "  --clips-bucket B --input-bucket B --output-bucket B --web-function F\n"
@@ -110,6 +111,7 @@ int RunEdge(int argc, char** argv) {
     else if (flag("--spool")) o.spool_dir = v;
     else if (flag("--in-flight")) { if (!ParseDouble(v, &num) || num < 1) return bad("bad --in-flight"); o.in_flight = static_cast<int>(num); }
     else if (flag("--max-width")) { if (!ParseDouble(v, &num)) return bad("bad --max-width"); o.max_width = static_cast<int>(num); }
+    else if (flag("--jpeg-quality")) { if (!ParseDouble(v, &num) || num < 1 || num > 100) return bad("bad --jpeg-quality"); o.jpeg_quality = static_cast<int>(num); }
     else if (flag("--answer-timeout")) { if (!ParseDouble(v, &o.answer_timeout_s)) return bad("bad --answer-timeout"); }
     else if (flag("--drain-timeout")) { if (!ParseDouble(v, &o.drain_timeout_s)) return bad("bad --drain-timeout"); }
     else if (flag("--clips-bucket")) o.clips_bucket = v;

@@ -1,6 +1,7 @@
 #include "edge/device.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,7 +72,12 @@ struct Device {
 };
 
 // ---- frame pipeline ----
-void SendFrame(Device& d, WorkerClients& c, const std::string& jpeg, Answer a, int64_t base_ms) {
+struct FrameTimes {
+  int64_t decoded_ms = 0;  // wall clock, when the decoder gave the frame out
+  double encode_ms = 0;
+};
+
+void SendFrame(Device& d, WorkerClients& c, const std::string& jpeg, Answer a, int64_t base_ms, FrameTimes ft) {
   std::string url;
   {
     std::lock_guard<std::mutex> lock(d.mu);
@@ -93,7 +99,10 @@ void SendFrame(Device& d, WorkerClients& c, const std::string& jpeg, Answer a, i
   headers.Set("x-capture-ms", std::to_string(a.capture_ms));
   client::RequestOptions ro;
   ro.timeout = std::chrono::milliseconds(static_cast<int64_t>(d.o.answer_timeout_s * 1000));
+  const int64_t send_ms = NowMs();
+  const auto sent = Clock::now();
   auto resp = c.http().Post(url, jpeg, headers, ro);
+  const double send_to_answer_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
   if (!resp.ok()) {
     std::lock_guard<std::mutex> lock(d.mu);
     d.web_url.clear();  // rediscover after an outage (the URL may have moved)
@@ -109,6 +118,15 @@ void SendFrame(Device& d, WorkerClients& c, const std::string& jpeg, Answer a, i
   a.status = body.value("status", "");
   if (body["name"].is_string()) a.name = body["name"].get<std::string>();
   a.record = body.contains("record") ? body["record"] : nlohmann::json(nullptr);
+  // Where the time went (--json): the device's own steps, then web's timings_ms.
+  a.timings = {{"encode", std::round(ft.encode_ms * 100) / 100},
+               {"send_to_answer", std::round(send_to_answer_ms * 100) / 100},
+               {"jpeg_bytes", jpeg.size()}};
+  if (d.real_clock) {
+    a.timings["decode_wait"] = ft.decoded_ms - a.capture_ms;      // capture → out of the decoder
+    a.timings["capture_to_send"] = send_ms - a.capture_ms;        // includes decode_wait, encode, queueing
+  }
+  if (body.contains("timings_ms")) a.timings["web"] = body["timings_ms"];
   d.report.AddAnswer(a);
 }
 
@@ -195,7 +213,7 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
         cutter = std::move(*c);
       }
       if (want_frames) {
-        auto s = FrameSampler::Create(**source, {.interval_s = o.interval_s, .origin_ms = origin_ms, .max_width = o.max_width});
+        auto s = FrameSampler::Create(**source, {.interval_s = o.interval_s, .origin_ms = origin_ms, .jpeg_quality = o.jpeg_quality, .max_width = o.max_width});
         if (!s.ok()) return s.status();
         sampler = std::move(*s);
       }
@@ -226,7 +244,8 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
           const int64_t base_ms = d.real_clock ? f.capture_ms : NowMs();
           d.report.RequestSent();
           auto jpeg = std::make_shared<std::string>(std::move(f.jpeg));
-          if (!pool->Submit([&d, jpeg, a, base_ms](WorkerClients& c) { SendFrame(d, c, *jpeg, a, base_ms); })) {
+          const FrameTimes ft{f.decoded_ms, f.encode_ms};
+          if (!pool->Submit([&d, jpeg, a, base_ms, ft](WorkerClients& c) { SendFrame(d, c, *jpeg, a, base_ms, ft); })) {
             d.Fail(a, "too many requests waiting; frame not sent");
           }
         }

@@ -41,6 +41,7 @@ struct DeviceOptions {
   std::string spool_dir = ".edgeface-spool";
   int in_flight = 4;
   int max_width = 0;                 // scale sent frames down to this width (0 = as captured)
+  int jpeg_quality = 90;             // of the sent frames (1..100)
   double answer_timeout_s = 30;      // per request / waiting for queue answers at the end
   double drain_timeout_s = 30;       // uploading what is left at the end
   // Names (PRODUCT.md defaults).

@@ -6,6 +6,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <chrono>
 #include <cmath>
 
 #include "media/image.h"
@@ -60,7 +61,10 @@ struct FrameSampler::Impl {
       SampledFrame s;
       s.t_s = t;
       s.capture_ms = options.origin_ms + std::llround(t * 1000);
+      s.decoded_ms = NowMs();
+      const auto c0 = std::chrono::steady_clock::now();
       Status st = Convert(&s);
+      s.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0).count();
       av_frame_unref(frame);
       EF_RETURN_IF_ERROR(st);
       out->push_back(std::move(s));

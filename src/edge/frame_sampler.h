@@ -22,6 +22,8 @@ struct SampledFrame {
   int width = 0;
   int height = 0;
   std::string jpeg;
+  int64_t decoded_ms = 0;  // wall-clock epoch ms when the decoder gave the frame out
+  double encode_ms = 0;    // pixel conversion (and scaling) + JPEG encoding
 };
 
 struct SamplerOptions {

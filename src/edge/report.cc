@@ -22,6 +22,7 @@ nlohmann::json Answer::ToJson() const {
   j["name"] = name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);
   j["record"] = record;
   if (!request_id.empty()) j["request_id"] = request_id;
+  if (!timings.is_null()) j["timings_ms"] = timings;
   if (!expected.empty()) {
     j["expected"] = expected;
     j["correct"] = name == expected;

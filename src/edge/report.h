@@ -33,6 +33,7 @@ struct Answer {
   nlohmann::json record;      // {name, major, year} or null
   std::string request_id;
   std::string expected;       // from --expect / --labels, "" when not labelled
+  nlohmann::json timings;     // frame pipeline: where the ms went (device steps + web's timings_ms), or null
 
   nlohmann::json ToJson() const;
 };
