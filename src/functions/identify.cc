@@ -31,6 +31,8 @@ void ChoosePerson(const json& face_answer, Identity* out) {
   if (chosen->is_object() && chosen->contains("distance") && (*chosen)["distance"].is_number()) {
     out->distance = (*chosen)["distance"].get<double>();
   }
+  // The chosen face's box, for the dashboard's thumbnails (additive; web passes it on).
+  if (chosen->is_object() && chosen->contains("box") && (*chosen)["box"].is_array()) out->box = (*chosen)["box"];
 }
 
 Identifier::Identifier(const client::AwsConfig& config)

@@ -23,6 +23,7 @@ struct Identity {
   double recognition_ms = 0;       // the face-recognition invoke, as the caller saw it
   double lookup_ms = 0;            // the student-lookup invoke (0 when not needed)
   nlohmann::json face_timings;     // face-recognition's own timings_ms
+  nlohmann::json box;              // [l,t,r,b] of the chosen face in the frame's pixels, else null (dashboard)
 };
 
 // The person of a face-recognition answer: the first face whose name is not "unknown".

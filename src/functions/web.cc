@@ -75,6 +75,14 @@ class Web : public Function {
                      {"lookup", id->lookup_ms},
                      {"total", MsBetween(t0, Clock::now())},
                      {"face", id->face_timings}}}};
+    // ---- dashboard (issue 6, helper "dash"): the chosen face's box in the answer (additive
+    // field, [l,t,r,b] in the frame's pixels, null without a face), and ONE structured line per
+    // answer on stdout, which the engine keeps in this function's CloudWatch log; /_dashboard/
+    // reads those lines for its latest-recognitions and devices panels (src/cloud/dashboard).
+    answer["box"] = id->box;
+    std::printf("EDGEFACE_RECOGNITION %s\n", answer.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+    std::fflush(stdout);
+    // ---- end dashboard
     if (req->respond_to_queue) {
       base::Status sent = SendToResponses(answer.dump());
       answer["queued"] = sent.ok();

@@ -93,6 +93,21 @@ http::Response Dashboard::Handle(const http::Request& request) const {
     json listing = Listing(Param(request, "bucket"), Param(request, "prefix"), &status);
     return JsonResponse(status, listing);
   }
+  if (path == "/api/recognitions") {
+    size_t limit = 20;
+    std::string l = Param(request, "limit");
+    if (!l.empty()) {
+      try {
+        limit = std::clamp<size_t>(std::stoul(l), 1, 200);
+      } catch (...) {
+        return Error(400, "limit must be a number");
+      }
+    }
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    FollowLogs(now_ms);
+    return JsonResponse(200, Recognitions(limit, now_ms));
+  }
   if (path == "/api/object") return Object(Param(request, "bucket"), Param(request, "key"));
   if (path == "/api/items") {
     int limit = 20;
@@ -197,6 +212,10 @@ http::Response Dashboard::Object(const std::string& bucket, const std::string& k
   if (key.size() > 4 && key.compare(key.size() - 4, 4, ".mp4") == 0) type = "video/mp4";
   if (key.size() > 4 && key.compare(key.size() - 4, 4, ".jpg") == 0) type = "image/jpeg";
   r.headers.Set("Content-Type", type);
+  if (object->is_inline()) {  // small objects live in the store's database, not in a file
+    r.body = std::move(object->data);
+    return r;
+  }
   r.file_path = sources_.objects->BlobPath(*object);
   r.file_offset = 0;
   r.file_length = object->size;

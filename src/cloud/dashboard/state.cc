@@ -2,6 +2,7 @@
 // through its public API; nothing here writes.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <chrono>
 #include <map>
 
@@ -29,6 +30,14 @@ std::map<int64_t, cloudwatch::Aggregate> Minutes(cloudwatch::MetricStore& store,
   if (!points.ok()) return out;
   for (auto& p : *points) out[p.timestamp_s] = std::move(p.stats);
   return out;
+}
+
+// Nearest-rank percentile of `v` (0 when empty).
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
 }
 
 // A DynamoDB call answered in-process (no socket, no signature: the gateway is not involved).
@@ -66,10 +75,23 @@ json Dashboard::State(int64_t now_ms) const {
   json state;
   state["time_ms"] = now_ms;
   state["history_minutes"] = kHistoryMinutes;
+  FollowLogs(now_ms);
   state["functions"] = Functions(now_ms);
   json devices = json::array();
-  state["buckets"] = Buckets(&devices);
+  state["buckets"] = CachedBuckets(now_ms, &devices);
+  // Devices known from their clips and/or their answers: one row each.
+  json answers = DeviceAnswers(now_ms);
+  for (json& d : devices) {
+    auto it = answers.find(d["device"].get<std::string>());
+    d["answers"] = it != answers.end() ? *it : json(nullptr);
+    if (it != answers.end()) answers.erase(it);
+  }
+  for (auto& [id, a] : answers.items()) {
+    devices.push_back({{"device", id}, {"clips", 0}, {"bytes", 0}, {"last_capture_ms", nullptr},
+                       {"last_stored_ms", nullptr}, {"counts_capped", false}, {"answers", a}});
+  }
   state["devices"] = std::move(devices);
+  state["recognitions"] = Recognitions(kStateRecognitions, now_ms)["recognitions"];
   state["tables"] = Tables();
   state["queues"] = Queues();
   return state;
@@ -91,6 +113,8 @@ json Dashboard::Functions(int64_t now_ms) const {
     f["reserved_concurrency"] = config.reserved_concurrency ? json(*config.reserved_concurrency) : json();
     f["instances"] = stats->instances;
     f["busy"] = stats->busy;
+    f["starting"] = stats->starting;
+    f["running"] = std::max(0, stats->busy - stats->starting);
     f["idle"] = std::max(0, stats->instances - stats->busy);
     f["cold_starts"] = stats->cold_starts;
     f["invocations"] = stats->invocations;
@@ -99,6 +123,15 @@ json Dashboard::Functions(int64_t now_ms) const {
     f["peak_concurrency"] = stats->peak_concurrency;
     f["async_pending"] = stats->async_pending;
     f["provisioned_ready"] = stats->provisioned_ready;
+    // Init durations of cold starts, from the REPORT lines of the function's log.
+    InitDurations inits = follower_->Inits(config.name);
+    if (inits.count > 0) {
+      f["init"] = {{"count", inits.count}, {"last_ms", Round2(inits.last_ms)},
+                   {"p50_ms", Round2(Percentile(inits.recent_ms, 50))},
+                   {"max_ms", Round2(*std::max_element(inits.recent_ms.begin(), inits.recent_ms.end()))}};
+    } else {
+      f["init"] = nullptr;
+    }
 
     json minutes = json::array();
     json window;  // the whole history window
@@ -156,6 +189,17 @@ json Dashboard::Functions(int64_t now_ms) const {
     out.push_back(std::move(f));
   }
   return out;
+}
+
+json Dashboard::CachedBuckets(int64_t now_ms, json* devices) const {
+  std::lock_guard<std::mutex> lock(buckets_mu_);
+  if (buckets_.is_null() || now_ms - buckets_counted_ms_ >= kBucketCountEveryMs || now_ms < buckets_counted_ms_) {
+    bucket_devices_ = json::array();
+    buckets_ = Buckets(&bucket_devices_);
+    buckets_counted_ms_ = now_ms;
+  }
+  *devices = bucket_devices_;
+  return buckets_;
 }
 
 json Dashboard::Buckets(json* devices) const {
@@ -281,7 +325,115 @@ json Dashboard::Queues() const {
     }
     out.push_back(std::move(q));
   }
+  // A queue's dead-lettered messages are those in its dead-letter queue (named by the ARN's end).
+  for (json& q : out) {
+    if (!q.contains("dead_letter_target")) {
+      q["dead_lettered"] = nullptr;
+      continue;
+    }
+    std::string arn = q["dead_letter_target"].get<std::string>();
+    std::string target = arn.substr(arn.rfind(':') + 1);
+    q["dead_lettered"] = nullptr;
+    for (json& t : out) {
+      if (t["name"] != target) continue;
+      q["dead_lettered"] = t["visible"].get<int64_t>() + t["in_flight"].get<int64_t>() + t["delayed"].get<int64_t>();
+      t["is_dead_letter_queue"] = true;
+    }
+  }
   return out;
+}
+
+}  // namespace dashboard
+
+// ---- from the functions' logs (log_follower.h) ----
+
+namespace dashboard {
+
+void Dashboard::FollowLogs(int64_t now_ms) const {
+  if (!sources_.engine) return;
+  std::vector<std::string> names;
+  for (const auto& config : sources_.engine->ListFunctions()) names.push_back(config.name);
+  follower_->Update(names, now_ms);
+}
+
+json Dashboard::DeviceAnswers(int64_t now_ms) const {
+  struct Tally {
+    int64_t answers = 0, recognized = 0;
+    std::vector<double> latency_ms, web_ms;
+    json last_name;
+    int64_t last_ms = 0;
+  };
+  std::map<std::string, Tally> by_device;
+  for (const Recognition& r : follower_->Since(now_ms - kDeviceWindowMs)) {
+    const json& a = r.answer;
+    std::string device = a.value("device_id", json(nullptr)).is_string() ? a["device_id"].get<std::string>() : "(no device id)";
+    Tally& t = by_device[device];
+    ++t.answers;
+    if (a.value("status", json(nullptr)) == "recognized") ++t.recognized;
+    if (a.contains("capture_ms") && a["capture_ms"].is_number()) {
+      t.latency_ms.push_back(static_cast<double>(r.logged_ms - a["capture_ms"].get<int64_t>()));
+    }
+    if (a.contains("timings_ms") && a["timings_ms"].is_object() && a["timings_ms"].contains("total") &&
+        a["timings_ms"]["total"].is_number()) {
+      t.web_ms.push_back(a["timings_ms"]["total"].get<double>());
+    }
+    t.last_name = a.value("name", json(nullptr));
+    t.last_ms = r.logged_ms;
+  }
+  json out = json::object();
+  auto pct = [](const std::vector<double>& v, double p) { return v.empty() ? json(nullptr) : json(Round2(Percentile(v, p))); };
+  for (const auto& [device, t] : by_device) {
+    out[device] = {{"window_s", kDeviceWindowMs / 1000}, {"answers", t.answers}, {"recognized", t.recognized},
+                   {"answers_per_min", Round2(static_cast<double>(t.answers) * 60'000.0 / kDeviceWindowMs)},
+                   {"latency_p50_ms", pct(t.latency_ms, 50)}, {"latency_p99_ms", pct(t.latency_ms, 99)},
+                   {"web_p50_ms", pct(t.web_ms, 50)}, {"last_name", t.last_name}, {"last_answer_ms", t.last_ms}};
+  }
+  return out;
+}
+
+json Dashboard::ClipOf(const std::string& device, int64_t capture_ms) const {
+  if (!sources_.objects || device.empty()) return nullptr;
+  // Keys are "<device>/<13-digit ms>.mp4": the clip holding the frame is the last one that
+  // started at or before it, at most 5 s before (clips are 0.5 s; a few frames longer at most).
+  s3::ListOptions options;
+  options.prefix = device + "/";
+  options.after = device + "/" + std::to_string(capture_ms - 5000);
+  options.max_keys = 16;
+  auto page = sources_.objects->ListObjects(sources_.clips_bucket, options);
+  if (!page.ok()) return nullptr;
+  json best;
+  int64_t best_ms = 0;
+  for (const auto& o : page->objects) {
+    std::string d;
+    int64_t ms = 0;
+    if (!ParseClipKey(o.key, &d, &ms) || d != device || ms > capture_ms) continue;
+    if (best.is_null() || ms > best_ms) {
+      best_ms = ms;
+      best = {{"bucket", sources_.clips_bucket}, {"key", o.key}, {"start_ms", ms},
+              {"offset_s", static_cast<double>(capture_ms - ms) / 1000.0}, {"size", o.size}};
+    }
+  }
+  return best;
+}
+
+json Dashboard::Recognitions(size_t limit, int64_t now_ms) const {
+  json out = json::array();
+  for (const Recognition& r : follower_->Latest(limit)) {
+    const json& a = r.answer;
+    json item = {{"t", r.logged_ms}, {"request_id", a.value("request_id", json(nullptr))},
+                 {"device_id", a.value("device_id", json(nullptr))}, {"capture_ms", a.value("capture_ms", json(nullptr))},
+                 {"status", a.value("status", json(nullptr))}, {"name", a.value("name", json(nullptr))},
+                 {"record", a.value("record", json(nullptr))}, {"distance", a.value("distance", json(nullptr))},
+                 {"box", a.value("box", json(nullptr))}, {"timings_ms", a.value("timings_ms", json(nullptr))},
+                 {"instance", r.stream}};
+    const bool has_capture = a.contains("capture_ms") && a["capture_ms"].is_number();
+    item["latency_ms"] = has_capture ? json(r.logged_ms - a["capture_ms"].get<int64_t>()) : json(nullptr);
+    item["clip"] = has_capture && a.contains("device_id") && a["device_id"].is_string()
+                       ? ClipOf(a["device_id"].get<std::string>(), a["capture_ms"].get<int64_t>())
+                       : json(nullptr);
+    out.push_back(std::move(item));
+  }
+  return {{"time_ms", now_ms}, {"recognitions", std::move(out)}};
 }
 
 }  // namespace dashboard

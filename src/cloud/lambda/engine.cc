@@ -215,6 +215,7 @@ base::StatusOr<FunctionStats> Engine::Stats(const std::string& name) const {
     stats.instances = 0;
     for (const auto& inst : it->second->instances) {
       if (inst->state != Instance::State::kDead) ++stats.instances;
+      if (inst->state == Instance::State::kStarting) ++stats.starting;
       if (inst->provisioned && inst->state != Instance::State::kDead && inst->state != Instance::State::kStarting) {
         ++stats.provisioned_ready;
       }

@@ -71,6 +71,7 @@ struct EngineOptions {
 struct FunctionStats {
   int instances = 0;         // processes alive now
   int busy = 0;              // instances not idle (starting, running, returning)
+  int starting = 0;          // of those, instances whose init is still running (dashboard)
   int64_t cold_starts = 0;
   int64_t invocations = 0;
   int64_t errors = 0;        // function errors

@@ -87,40 +87,53 @@ function renderFunctions(functions) {
     if (!row) {
       row = el("tr");
       row.dataset.name = f.name;
-      for (let i = 0; i < 11; i++) row.append(el("td"));
+      for (let i = 0; i < 13; i++) row.append(el("td"));
       row.append(el("td", {}, el("canvas", { width: 150, height: 36 })));
       row.append(el("td", {}, el("canvas", { width: 100, height: 36 })));
       body.append(row);
     }
     rows.delete(f.name);
     const w = f.window || {};
-    const cells = [f.name, f.instances, f.busy, f.idle, f.invocations, f.errors, f.throttles, f.cold_starts,
-                   f.peak_concurrency, w.duration_p50_ms, w.duration_p99_ms];
+    const init = f.init ? f.init.last_ms.toFixed(0) + " (" + f.init.p50_ms.toFixed(0) + ")" : null;
+    const cells = [f.name, f.instances, f.starting, f.busy, f.idle, f.invocations, f.errors, f.throttles, f.cold_starts,
+                   init, f.peak_concurrency, w.duration_p50_ms, w.duration_p99_ms];
     cells.forEach((v, i) => {
       const td = row.cells[i];
       td.textContent = v == null ? "–" : v;
-      td.classList.toggle("bad", (i === 5 || i === 6) && v > 0);
+      td.classList.toggle("bad", (i === 6 || i === 7) && v > 0);
     });
     const m = f.minutes || [];
-    barChart(row.cells[11].firstChild, [
+    barChart(row.cells[13].firstChild, [
       { values: m.map((x) => x.invocations - x.errors), color: color("--inv") },
       { values: m.map((x) => x.errors), color: color("--err") },
       { values: m.map((x) => x.throttles), color: color("--thr") },
     ], true);
-    lineChart(row.cells[12].firstChild, m.map((x) => x.concurrency_max), color("--conc"));
+    lineChart(row.cells[14].firstChild, m.map((x) => x.concurrency_max), color("--conc"));
   }
   for (const row of rows.values()) row.remove();
 
   const select = $("#log-function");
   const names = functions.map((f) => f.name);
   if ([...select.options].map((o) => o.value).join() !== names.join()) {
-    const chosen = select.value;
+    const chosen = select.value || "web";  // pipeline 1's function first
     select.replaceChildren(...names.map((n) => el("option", { value: n, selected: n === chosen }, n)));
   }
 }
 
+// Replaces a table's rows, but only the rows whose text changed: a row under the pointer stays
+// the same element between polls, so a click on its link is not lost to a redraw.
 function fillTable(sel, rows) {
-  $(sel + " tbody").replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, c)))));
+  const body = $(sel + " tbody");
+  const text = (c) => (c instanceof Node ? c.textContent : c == null ? "–" : String(c));
+  rows.forEach((cells, i) => {
+    const key = cells.map(text).join("\u0001");
+    const old = body.rows[i];
+    if (old && old.dataset.key === key) return;
+    const row = el("tr", {}, ...cells.map((c) => el("td", {}, c)));
+    row.dataset.key = key;
+    if (old) old.replaceWith(row); else body.append(row);
+  });
+  while (body.rows.length > rows.length) body.rows[rows.length].remove();
 }
 
 function link(text, onclick) {
@@ -145,6 +158,7 @@ async function browse(bucket, prefix) {
     rows.push([el("a", { href, target: "_blank" }, o.key.slice(prefix.length)), bytes(o.size), when(o.last_modified_ms)]);
   }
   if (listing.truncated) rows.push(["(first 1000 shown)", "", ""]);
+  $("#listing tbody").replaceChildren();  // a new listing: its links lead elsewhere
   fillTable("#listing", rows);
 }
 
@@ -162,6 +176,7 @@ async function showItems(table) {
   $("#browse-path").textContent = "table " + table + (page.more ? " (first 20 items)" : "");
   const names = [...new Set(page.items.flatMap((item) => Object.keys(item)))];
   $("#listing thead").replaceChildren(el("tr", {}, ...names.map((n) => el("th", {}, n))));
+  $("#listing tbody").replaceChildren();  // a new listing: its links lead elsewhere
   fillTable("#listing", page.items.map((item) => names.map((n) => (n in item ? plain(item[n]) : ""))));
 }
 
@@ -169,8 +184,94 @@ function renderStorage(state) {
   fillTable("#buckets", state.buckets.map((b) => [
     link(b.name, () => browse(b.name, "")), (b.objects_capped ? "≥" : "") + b.objects, bytes(b.bytes), when(b.last_modified_ms)]));
   fillTable("#tables", state.tables.map((t) => [link(t.name, () => showItems(t.name)), t.items, bytes(t.bytes)]));
-  fillTable("#queues", state.queues.map((q) => [q.name, q.visible, q.in_flight, q.delayed]));
-  fillTable("#devices", state.devices.map((d) => [d.device, d.clips, bytes(d.bytes), when(d.last_capture_ms), when(d.last_stored_ms)]));
+  fillTable("#queues", state.queues.map((q) => [q.name + (q.is_dead_letter_queue ? " (DLQ)" : ""), q.visible, q.in_flight,
+                                                q.delayed, q.dead_lettered]));
+  fillTable("#devices", state.devices.map((d) => {
+    const a = d.answers || {};
+    return [d.device, d.clips, bytes(d.bytes), when(d.last_capture_ms), when(d.last_stored_ms),
+            a.answers_per_min, a.recognized, a.latency_p50_ms, a.latency_p99_ms, a.web_p50_ms, a.last_name];
+  }));
+}
+
+// ---- latest recognitions: one card per answer, its frame taken from the stored clip ----
+
+function objectUrl(bucket, key) {
+  return "api/object?bucket=" + encodeURIComponent(bucket) + "&key=" + encodeURIComponent(key);
+}
+
+// Draws the frame at clip.offset_s of the clip, and the face box, on `canvas`. The browser decodes
+// the clip (no work on the server); the <video> is dropped once the frame is drawn.
+function drawThumbnail(canvas, rec) {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.preload = "auto";
+  const done = (ok) => {
+    canvas.dataset.state = ok ? "drawn" : "failed";
+    video.removeAttribute("src");
+    video.load();
+  };
+  video.addEventListener("loadedmetadata", () => {
+    const t = Math.max(0, Math.min(rec.clip.offset_s, video.duration - 0.001));
+    video.currentTime = t + 0.0005;
+  }, { once: true });
+  video.addEventListener("seeked", () => {
+    const ctx = canvas.getContext("2d");
+    canvas.height = Math.round(canvas.width * video.videoHeight / video.videoWidth) || canvas.height;
+    ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    if (Array.isArray(rec.box) && rec.box.length === 4) {
+      // The box is in the sent frame's pixels: the device sends frames at the clip's size
+      // unless it runs with --max-width (then the box is drawn scaled wrongly).
+      const s = canvas.width / video.videoWidth;
+      const [l, t, r, b] = rec.box;
+      ctx.strokeStyle = rec.status === "recognized" ? "#33d17a" : "#f29900";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(l * s, t * s, (r - l) * s, (b - t) * s);
+    }
+    done(true);
+  }, { once: true });
+  video.addEventListener("error", () => done(false), { once: true });
+  canvas.dataset.state = "loading";
+  video.src = objectUrl(rec.clip.bucket, rec.clip.key);
+}
+
+function recognitionCard(rec) {
+  const canvas = el("canvas", { width: 192, height: 108, className: "thumb" });
+  canvas.dataset.state = "waiting";  // for the clip to be uploaded
+  const record = rec.record ? [rec.record.major, rec.record.year].filter(Boolean).join(", ") : rec.status.replace("_", " ");
+  const card = el("div", { className: "card " + rec.status },
+    el("a", { className: "clip-link", target: "_blank", title: "open the clip" }, canvas),
+    el("div", { className: "name" }, rec.name || (rec.status === "no_face" ? "no face" : "unknown")),
+    el("div", { className: "record" }, record),
+    el("div", { className: "meta" }, (rec.latency_ms != null ? rec.latency_ms + " ms" : "–") +
+       " · web " + (rec.timings_ms && rec.timings_ms.total != null ? rec.timings_ms.total.toFixed(0) + " ms" : "–")),
+    el("div", { className: "meta" }, (rec.device_id || "no device id") + " · " + new Date(rec.t).toLocaleTimeString()));
+  card.dataset.id = rec.request_id;
+  card.title = "distance " + (rec.distance != null ? rec.distance.toFixed(3) : "–") + ", latency = capture → answer";
+  return card;
+}
+
+const cards = new Map();  // request_id → card
+function renderRecognitions(list) {
+  const box = $("#recognitions");
+  $("#no-recognitions").hidden = list.length > 0;
+  const keep = new Set();
+  list.forEach((rec, i) => {
+    let card = cards.get(rec.request_id);
+    if (!card) {
+      card = recognitionCard(rec);
+      cards.set(rec.request_id, card);
+    }
+    keep.add(rec.request_id);
+    if (box.children[i + 1] !== card) box.insertBefore(card, box.children[i + 1] || null);
+    const canvas = card.querySelector("canvas");
+    if (rec.clip && canvas.dataset.state === "waiting") {
+      card.querySelector("a").href = objectUrl(rec.clip.bucket, rec.clip.key);
+      drawThumbnail(canvas, rec);
+    }
+  });
+  for (const [id, card] of cards) {
+    if (!keep.has(id)) { card.remove(); cards.delete(id); }
+  }
 }
 
 async function refreshLog() {
@@ -192,6 +293,7 @@ async function tick() {
     $("#history").textContent = state.history_minutes;
     renderFunctions(state.functions);
     renderStorage(state);
+    renderRecognitions(state.recognitions || []);
     await refreshLog();
     $("#status").textContent = "live · " + new Date(state.time_ms).toLocaleTimeString();
   } catch (err) {
