@@ -61,29 +61,10 @@ bool Listening(int port) {
 // A peer server: `argv` run with its output in `log`, stopped (SIGTERM, then SIGKILL) on destruction.
 class Peer {
  public:
-  Peer(std::vector<std::string> argv, const std::string& log) : log_(log), port_(FreePort()) {
-    for (auto& a : argv) {  // "PORT", alone or inside a script, is the port picked
-      for (size_t at; (at = a.find("PORT")) != std::string::npos;) a.replace(at, 4, std::to_string(port_));
-    }
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-    // node starts in ~0.3-1 s on this machine; give a loaded machine 20 s.
-    for (int i = 0; i < 400 && !Listening(port_); ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+  Peer(std::vector<std::string> argv, const std::string& log) : log_(log) {
+    // A port from FreePort() can be taken by another process before node binds it; then node
+    // exits (EADDRINUSE) while the port answers: start again on a new port.
+    for (int attempt = 0; attempt < 3 && pid_ <= 0; ++attempt) Start(argv);
   }
   ~Peer() {
     if (pid_ <= 0) return;
@@ -96,6 +77,37 @@ class Peer {
     waitpid(pid_, nullptr, 0);
   }
   bool up() const { return pid_ > 0 && Listening(port_); }
+
+ private:
+  void Start(std::vector<std::string> argv) {
+    port_ = FreePort();
+    for (auto& a : argv) {  // "PORT", alone or inside a script, is the port picked
+      for (size_t at; (at = a.find("PORT")) != std::string::npos;) a.replace(at, 4, std::to_string(port_));
+    }
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+    // node starts in ~0.3-1 s on this machine; give a loaded machine 20 s.
+    for (int i = 0; i < 400 && !Listening(port_); ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;  // the port is someone else's
+  }
+
+ public:
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string log() const {
     std::ifstream in(log_);
@@ -104,7 +116,7 @@ class Peer {
 
  private:
   std::string log_;
-  int port_;
+  int port_ = 0;
   pid_t pid_ = -1;
 };
 

@@ -67,14 +67,19 @@ class Peer:
 
     def __init__(self, name, argv, log_dir):
         self.name = name
-        self.port = free_port()
         self.log_path = os.path.join(log_dir, name + ".log")
-        argv = [a.replace("PORT", str(self.port)) for a in argv]
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        if not wait_until(lambda: listening(self.port) or self.proc.poll() is not None, timeout=30):
-            pass
-        if not listening(self.port):
+        # A free port can be taken by another process before node binds it; node then exits
+        # (EADDRINUSE) while the port answers: start again on a new port.
+        for _ in range(3):
+            self.port = free_port()
+            with open(self.log_path, "w") as log:
+                self.proc = subprocess.Popen([a.replace("PORT", str(self.port)) for a in argv], stdout=log,
+                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            wait_until(lambda: listening(self.port) or self.proc.poll() is not None, timeout=30)
+            time.sleep(0.2)
+            if self.proc.poll() is None:
+                break
+        if self.proc.poll() is not None or not listening(self.port):
             self.stop()
             with open(self.log_path) as f:
                 raise RuntimeError("%s did not start: %s" % (name, f.read()[-2000:]))
