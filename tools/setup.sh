@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libmimalloc-dev libyaml-dev
   awscli python3-boto3 ca-certificates
   zip unzip
+  ffmpeg  # the ffmpeg CLI: bench/pipelines/five_minutes.sh builds its camera stream
   chromium  # the dashboard's browser test (tools/browser.sh)
 )
 # Node.js and npm only fetch the model weights; a machine may already have its own newer pair.
