@@ -469,12 +469,16 @@ TEST_F(PeersTest, GlobalAndPerServiceEndpointVariablesReachEachPeer) {
 // `status`/`body` and forwards the rest (signed headers and body unchanged) to the peer.
 class FaultProxy {
  public:
-  FaultProxy(std::string target, int failures, int status, std::string body) : target_(std::move(target)) {
+  // With `stall` > 0 the failed requests are answered only after that long (a hung server).
+  FaultProxy(std::string target, int failures, int status, std::string body,
+             std::chrono::milliseconds stall = std::chrono::milliseconds(0))
+      : target_(std::move(target)) {
     net::ServerOptions options;
     options.port = 0;
     options.io_threads = 2;
     server_ = std::make_unique<net::Server>(options, [=, this](http::Request&& request, http::Reply reply) {
       if (seen_++ < failures) {
+        if (stall.count() > 0) std::this_thread::sleep_for(stall);
         http::Response r;
         r.status = status;
         r.headers.Set("Content-Type", "application/x-amz-json-1.0");
@@ -551,6 +555,31 @@ TEST_F(PeersTest, ThrottlingAnd5xxInFrontOfDynaliteAreRetriedUntilTheRealAnswer)
     EXPECT_EQ(got.status().code(), base::Status::Code::kResourceExhausted) << got.status().ToString();
     EXPECT_EQ(proxy.seen(), 4);
   }
+}
+
+TEST_F(PeersTest, AHungRequestTimesOutAndTheRetryReachesDynalite) {
+  DynamoDbClient setup(PeerConfig());
+  ASSERT_TRUE(CreateStudentsTable(setup, "peer-timeout").ok());
+  ASSERT_TRUE(setup.PutItem("peer-timeout", {{"name", "b"}, {"n", 2}}).ok());
+  FaultProxy proxy(g_peers->dynalite().url(), 1, 500, "{}", std::chrono::milliseconds(1500));
+  ASSERT_TRUE(proxy.started());
+  AwsConfig c = PeerConfig();
+  c.service_endpoints["dynamodb"] = proxy.url();
+  c.timeout = std::chrono::milliseconds(400);  // per attempt
+  DynamoDbClient db(c);
+  auto got = db.GetItem("peer-timeout", {{"name", "b"}});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got)["n"], 2);
+  EXPECT_EQ(db.transport().last_attempts(), 2) << "the timed-out attempt was retried once";
+
+  c.max_attempts = 1;  // without retries the timeout is the caller's error
+  FaultProxy hung(g_peers->dynalite().url(), 1, 500, "{}", std::chrono::milliseconds(1500));
+  ASSERT_TRUE(hung.started());
+  c.service_endpoints["dynamodb"] = hung.url();
+  DynamoDbClient once(c);
+  auto timed_out = once.GetItem("peer-timeout", {{"name", "b"}});
+  EXPECT_EQ(timed_out.status().code(), base::Status::Code::kDeadlineExceeded) << timed_out.status().ToString();
 }
 
 class PeersEnvironment : public ::testing::Environment {
