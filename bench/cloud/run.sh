@@ -6,6 +6,9 @@
 #   bash bench/cloud/run.sh                                   every template in bench/cloud/templates
 #   bash bench/cloud/run.sh bench/cloud/templates/s3-put-1k.tmpl ...
 #   REQUESTS=100000 CONNECTIONS=8 BUILD=build bash bench/cloud/run.sh
+#   EDGEFACE=/path/to/older/edgeface bash bench/cloud/run.sh ...   another edgeface binary (before/after)
+#   PEER=0 bash bench/cloud/run.sh ...                             edgeface only
+# Extra environment for the server (e.g. EDGEFACE_S3_INLINE_MAX_BYTES=0) passes through.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -13,7 +16,9 @@ REQUESTS=${REQUESTS:-20000}
 CONNECTIONS=${CONNECTIONS:-4}
 PEERS=${PEERS:-/tmp/edgeface-peers}
 bin=$BUILD/bin
-[ -x "$bin/edgeface" ] && [ -x "$bin/loadgen" ] || { echo "run.sh: build edgeface and loadgen in $BUILD first" >&2; exit 2; }
+EDGEFACE=${EDGEFACE:-$bin/edgeface}
+PEER=${PEER:-1}
+[ -x "$EDGEFACE" ] && [ -x "$bin/loadgen" ] || { echo "run.sh: build edgeface and loadgen in $BUILD first" >&2; exit 2; }
 templates=("$@")
 [ ${#templates[@]} -gt 0 ] || templates=(bench/cloud/templates/*.tmpl)
 
@@ -44,12 +49,13 @@ wait_port() {
   return 1
 }
 
-"$bin/edgeface" cloud --port 0 --data "$scratch/edgeface" >"$scratch/edgeface.out" 2>"$scratch/edgeface.err" &
+"$EDGEFACE" cloud --port 0 --data "$scratch/edgeface" >"$scratch/edgeface.out" 2>"$scratch/edgeface.err" &
 ef_pid=$!
 pids+=("$ef_pid")
 for _ in $(seq 200); do grep -q ready "$scratch/edgeface.out" && break; sleep 0.05; done
 ef_endpoint=$(grep -o 'http://[0-9.]*:[0-9]*' "$scratch/edgeface.out")
-echo "edgeface cloud at $ef_endpoint (pid $ef_pid); $REQUESTS requests on $CONNECTIONS connections per run"
+echo "edgeface cloud ($EDGEFACE) at $ef_endpoint (pid $ef_pid); $REQUESTS requests on $CONNECTIONS connections per run"
+echo "date $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 start_peer() {  # start_peer NAME PORT DIR -> prints the pid
   local name=$1 port=$2 dir=$3
@@ -64,22 +70,33 @@ start_peer() {  # start_peer NAME PORT DIR -> prints the pid
   echo $!
 }
 
+# CPU time (user + system, in clock ticks of 10 ms) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# "server CPU N us/request" over a run of $REQUESTS (+200 warm-up) requests.
+cpu_per_request() {  # cpu_per_request TICKS_BEFORE TICKS_AFTER
+  awk -v a="$1" -v b="$2" -v n="$REQUESTS" 'BEGIN { printf "server CPU %.0f us/request", (b - a) * 10000 / (n + 200) }'
+}
+
 for t in "${templates[@]}"; do
   peer=$(awk -F': *' '/^peer:/ {print $2; exit}' "$t")
+  ef_cpu0=$(cpu_ticks "$ef_pid")
   ef=$("$bin/loadgen" --endpoint "$ef_endpoint" --template "$t" --requests "$REQUESTS" \
         --connections "$CONNECTIONS" --pid "$ef_pid" --label edgeface 2>/dev/null)
   echo "$ef" | grep -v '^RESULT'
+  echo "  $(cpu_per_request "$ef_cpu0" "$(cpu_ticks "$ef_pid")"), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   ef_rate=$(echo "$ef" | awk '/^RESULT/ {print $4}')
-  [ -n "$peer" ] || continue
+  [ -n "$peer" ] && [ "$PEER" = 1 ] || continue
   port=$(free_port)
   peer_pid=$(start_peer "$peer" "$port" "$scratch/$peer-$port")
   pids+=("$peer_pid")
   wait_port "$port"
   keys=(--access-key test --secret-key test)
   [ "$peer" = s3rver ] && keys=(--access-key S3RVER --secret-key S3RVER)
+  peer_cpu0=$(cpu_ticks "$peer_pid")
   pr=$("$bin/loadgen" --endpoint "http://127.0.0.1:$port" --template "$t" --requests "$REQUESTS" \
         --connections "$CONNECTIONS" --pid "$peer_pid" --label "$peer" "${keys[@]}" 2>/dev/null)
   echo "$pr" | grep -v '^RESULT'
+  echo "  $(cpu_per_request "$peer_cpu0" "$(cpu_ticks "$peer_pid")") (peer, includes its setup), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   peer_rate=$(echo "$pr" | awk '/^RESULT/ {print $4}')
   kill "$peer_pid" 2>/dev/null || true
   wait "$peer_pid" 2>/dev/null || true

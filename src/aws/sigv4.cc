@@ -165,6 +165,30 @@ std::string DeriveSigningKey(std::string_view secret, std::string_view date, std
   return HmacSha256(k, "aws4_request");
 }
 
+namespace {
+
+// The signing key changes once a day per (secret, region, service): deriving it is four HMACs
+// (OpenSSL 3 sets up a context for each), so the verifier keeps the last few per thread.
+std::string CachedSigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                             std::string_view service) {
+  struct Entry {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Entry cache[4];
+  thread_local unsigned next = 0;
+  for (const Entry& e : cache) {
+    if (!e.key.empty() && e.date == date && e.service == service && e.region == region && e.secret == secret) {
+      return e.key;
+    }
+  }
+  Entry& e = cache[next++ % 4];
+  e = Entry{std::string(secret), std::string(date), std::string(region), std::string(service),
+            DeriveSigningKey(secret, date, region, service)};
+  return e.key;
+}
+
+}  // namespace
+
 UriMode UriModeForService(std::string_view service) {
   return service == "s3" ? UriMode::kS3AsSent : UriMode::kNormalizeAndEncode;
 }
@@ -469,7 +493,7 @@ VerifyResult VerifyRequest(const http::Request& request, const SecretLookup& sec
   }
 
   r.scope = Scope(info.date, info.region, info.service);
-  r.signing_key = DeriveSigningKey(*secret, info.date, info.region, info.service);
+  r.signing_key = CachedSigningKey(*secret, info.date, info.region, info.service);
   CanonicalParts parts = ComputeSignature(request, info.signed_headers, r.payload_hash, r.amz_date, r.scope,
                                           r.signing_key, UriModeForService(info.service));
   r.canonical_request = std::move(parts.canonical_request);

@@ -1,6 +1,10 @@
 #include "base/sqlite.h"
 
+#include <string>
+#include <unordered_map>
+
 namespace base {
+
 namespace {
 
 Status SqlError(sqlite3* db, std::string_view what) {
@@ -29,14 +33,39 @@ StatusOr<Db> Db::Open(const std::string& path, Sync sync) {
 
 Db& Db::operator=(Db&& other) noexcept {
   if (this != &other) {
+    DropCache();
     sqlite3_close_v2(db_);
     db_ = other.db_;
+    cache_ = std::move(other.cache_);
     other.db_ = nullptr;
   }
   return *this;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  DropCache();
+  sqlite3_close_v2(db_);
+}
+
+void Db::DropCache() {
+  if (!cache_) return;
+  for (auto& [sql, stmt] : cache_->stmts) sqlite3_finalize(stmt);
+  cache_.reset();
+}
+
+StatusOr<Stmt> Db::Cached(std::string_view sql) {
+  if (!cache_) cache_ = std::make_unique<StmtCache>();
+  auto it = cache_->stmts.find(std::string(sql));
+  if (it == cache_->stmts.end()) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                           nullptr) != SQLITE_OK) {
+      return SqlError(db_, "prepare");
+    }
+    it = cache_->stmts.emplace(std::string(sql), s).first;
+  }
+  return Stmt(it->second, /*borrowed=*/true);
+}
 
 Status Db::Exec(std::string_view sql) {
   std::string s(sql);
@@ -63,14 +92,25 @@ int Db::Changes() const { return sqlite3_changes(db_); }
 
 Stmt& Stmt::operator=(Stmt&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    if (borrowed_) {
+      if (stmt_) Reset();
+    } else {
+      sqlite3_finalize(stmt_);
+    }
     stmt_ = other.stmt_;
+    borrowed_ = other.borrowed_;
     other.stmt_ = nullptr;
   }
   return *this;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  if (!borrowed_) {
+    sqlite3_finalize(stmt_);
+  } else if (stmt_) {
+    Reset();
+  }
+}
 
 Stmt& Stmt::Bind(int i, int64_t v) {
   sqlite3_bind_int64(stmt_, i, v);
@@ -123,15 +163,26 @@ std::string_view Stmt::Blob(int col) const {
 }
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Transaction::Transaction(Db& db) : db_(db), begin_(db.Exec("BEGIN IMMEDIATE")) {}
+namespace {
+
+// BEGIN/COMMIT/ROLLBACK run on every write: compiled once per Db.
+Status RunCached(Db& db, std::string_view sql) {
+  StatusOr<Stmt> s = db.Cached(sql);
+  if (!s.ok()) return s.status();
+  return s->Run();
+}
+
+}  // namespace
+
+Transaction::Transaction(Db& db) : db_(db), begin_(RunCached(db, "BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
-  if (!done_ && begin_.ok()) db_.Exec("ROLLBACK");
+  if (!done_ && begin_.ok()) RunCached(db_, "ROLLBACK");
 }
 
 Status Transaction::Commit() {
   EF_RETURN_IF_ERROR(begin_);
-  Status s = db_.Exec("COMMIT");
+  Status s = RunCached(db_, "COMMIT");
   if (s.ok()) done_ = true;
   return s;
 }

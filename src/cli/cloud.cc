@@ -196,8 +196,10 @@ int RunCloud(int argc, char** argv) {
   while (read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
   }
   std::fprintf(stderr, "edgeface cloud: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  // Order matters: stop the I/O threads, then drop the services (and any Reply they hold),
-  // then the server's I/O context that those replies' connections live on.
+  // Order matters: services answer what they hold (long polls), the server drains those answers
+  // and stops its I/O threads, then the services go (and any Reply they hold), then the server's
+  // I/O context that those replies' connections live on.
+  gateway->Stop();
   server->Stop();
   gateway.reset();
   server.reset();

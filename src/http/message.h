@@ -45,6 +45,10 @@ struct Request {
   Headers headers;
   std::string body;         // whole body, de-chunked (and aws-chunked decoded by the gateway)
   std::string remote_addr;  // "127.0.0.1:53122"
+  // Set by the server when the body exceeded its limit: `body` is empty, the rest of the body
+  // was not read, and the connection closes after the answer. Services answer with their own
+  // "too large" error (S3: EntityTooLarge).
+  bool body_too_large = false;
 
   std::optional<std::string_view> Query(std::string_view name) const;
   bool HasQuery(std::string_view name) const { return Query(name).has_value(); }

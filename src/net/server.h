@@ -5,8 +5,10 @@
 // What a client sees:
 //  - keep-alive (HTTP/1.1 default, HTTP/1.0 with "Connection: keep-alive"), `Expect: 100-continue`
 //    (the interim 100 goes out only when the request is within limits), chunked request bodies;
-//  - a header block over `max_header_bytes` → 431, a body over `max_body_bytes` → 413, a request
-//    Beast cannot parse → 400; in each case the connection closes afterwards, the server goes on;
+//  - a header block over `max_header_bytes` → 431, a request Beast cannot parse → 400; a body
+//    over `max_body_bytes` (declared by Content-Length or found while reading) goes to the
+//    handler with Request::body_too_large set and no body, so the service answers in its own
+//    error format; in each case the connection closes afterwards, the server goes on;
 //  - a request's header block must arrive whole within `read_timeout` of the connection becoming
 //    ready for it (slowloris clients and idle keep-alive connections are disconnected), and each
 //    read of the body must make progress within `read_timeout`;
@@ -34,6 +36,8 @@ struct ServerOptions {
   uint64_t max_body_bytes = 64ull << 20;      // per request, held in memory (S3 multipart covers more)
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{60'000};
+  // How long Stop() waits for requests already handed to the handler to be answered and written.
+  std::chrono::milliseconds drain_timeout{2'000};
 };
 
 class Server {
@@ -52,8 +56,10 @@ class Server {
   base::Status Start();
   uint16_t port() const;
 
-  // Stops accepting and joins the I/O threads; connections are dropped. Replies that arrive
-  // afterwards are dropped. Idempotent.
+  // Stops accepting and reading new requests, waits up to `drain_timeout` for the answers of
+  // requests already handed to the handler to be written (so a service that answers its parked
+  // requests before Stop, e.g. SQS long polls, reaches its clients), then joins the I/O threads;
+  // connections are dropped. Replies that arrive afterwards are dropped. Idempotent.
   // REQUIRES: whoever may still hold a Reply (the handler's services) is destroyed after Stop()
   // and before ~Server, as a Reply keeps its connection, which lives on the server's I/O context.
   void Stop();

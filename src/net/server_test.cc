@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -172,24 +173,80 @@ TEST_F(ServerTest, ChunkedRequestBodyIsDechunked) {
   EXPECT_EQ(r.body, "POST /q 7 abcdefg");
 }
 
-TEST_F(ServerTest, OversizeBodyIs413AndNo100Continue) {
+// Answers an over-limit body as a service would (S3 says EntityTooLarge), otherwise echoes.
+void TooLargeOrEcho(http::Request&& req, http::Reply reply) {
+  if (!req.body_too_large) return Echo(std::move(req), std::move(reply));
+  http::Response r;
+  r.status = 400;
+  r.body = "EntityTooLarge " + req.method + " " + req.path + " " + std::to_string(req.body.size());
+  reply(std::move(r));
+}
+
+TEST_F(ServerTest, StopWaitsForAnswersAlreadyOnTheirWay) {
+  // A service answers a held request (a long poll) as the server stops: the client gets it.
+  std::mutex mu;
+  http::Reply held;
+  StartServer([&](http::Request&&, http::Reply reply) {
+    std::lock_guard lock(mu);
+    held = std::move(reply);
+  });
+  RawClient c(server_->port());
+  c.Send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (held) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::thread answerer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    http::Response r;
+    r.body = "late answer";
+    std::lock_guard lock(mu);
+    held(std::move(r));
+  });
+  server_->Stop();
+  answerer.join();
+  auto r = c.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "late answer");
+}
+
+TEST_F(ServerTest, OversizeBodyGoesToTheHandlerWithout100ContinueThenCloses) {
   ServerOptions o;
   o.max_body_bytes = 10;
-  StartServer(Echo, o);
+  StartServer(TooLargeOrEcho, o);
   RawClient c(server_->port());
   c.Send("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
   auto r = c.ReadResponse();
-  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.status, 400);  // not an interim 100: the client must not send the body
+  EXPECT_EQ(r.body, "EntityTooLarge PUT /big 0");
   EXPECT_TRUE(c.ServerClosed());
 }
 
-TEST_F(ServerTest, OversizeChunkedBodyIs413) {
+TEST_F(ServerTest, OversizeChunkedBodyGoesToTheHandler) {
   ServerOptions o;
   o.max_body_bytes = 10;
-  StartServer(Echo, o);
+  StartServer(TooLargeOrEcho, o);
   RawClient c(server_->port());
   c.Send("PUT /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
-  EXPECT_EQ(c.ReadResponse().status, 413);
+  auto r = c.ReadResponse();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "EntityTooLarge PUT /big 0");
+}
+
+TEST_F(ServerTest, AnswerToAnOversizeBodyReachesAClientStillSendingIt) {
+  // The client sends the whole (too large) body without waiting: the answer must not be lost
+  // to a connection reset caused by the unread bytes.
+  ServerOptions o;
+  o.max_body_bytes = 1000;
+  StartServer(TooLargeOrEcho, o);
+  RawClient c(server_->port());
+  c.Send("PUT /big HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n" + std::string(300000, 'z'));
+  auto r = c.ReadResponse();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "EntityTooLarge PUT /big 0");
 }
 
 TEST_F(ServerTest, OversizeHeaderIs431) {

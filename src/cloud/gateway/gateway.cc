@@ -134,6 +134,12 @@ base::Status Gateway::Register(ServiceRoute route, http::Handler handler) {
   return base::Status::Ok();
 }
 
+void Gateway::Stop() {
+  std::vector<std::function<void()>> hooks;
+  hooks.swap(stop_hooks_);
+  for (auto& hook : hooks) hook();
+}
+
 bool Gateway::Has(std::string_view name) const {
   for (const auto& r : routes_) {
     if (r.name == name) return true;
@@ -156,6 +162,15 @@ void Gateway::Handle(http::Request&& request, http::Reply reply) const {
                                "edgeface cloud serves no service for this request"));
   }
   const http::Handler& handler = handlers_[static_cast<size_t>(route - routes_.data())];
+  if (request.body_too_large) {
+    // The body was not read, so the signature cannot be checked; no service sees the request.
+    if (route->error_format == ErrorFormat::kS3Xml) {
+      return reply(ErrorResponse(*route, request, 400, "EntityTooLarge",
+                                 "Your proposed upload exceeds the maximum allowed size"));
+    }
+    return reply(ErrorResponse(*route, request, 413, "RequestEntityTooLarge",
+                               "Request body exceeds the maximum allowed size"));
+  }
 
   std::optional<aws::ChunkSigning> chain;
   if (options_.require_auth && route->requires_auth) {

@@ -43,6 +43,13 @@ class Gateway {
   // REQUIRES: request.ParseTarget() succeeded (net::Server does it).
   void Handle(http::Request&& request, http::Reply reply) const;
 
+  // Adds something to run when the cloud stops (before the server drains): services that hold
+  // requests for later (SQS long polls) answer them here. Call before serving.
+  void OnStop(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
+  // Runs the OnStop hooks once, in the order added. Call before net::Server::Stop(), so their
+  // answers are written during its drain. Later calls do nothing.
+  void Stop();
+
   // The handler to give net::Server. The Gateway must outlive the server's use of it.
   http::Handler AsHandler() const {
     return [this](http::Request&& r, http::Reply reply) { Handle(std::move(r), std::move(reply)); };
@@ -52,6 +59,7 @@ class Gateway {
   GatewayOptions options_;
   std::vector<ServiceRoute> routes_;
   std::vector<http::Handler> handlers_;  // parallel to routes_
+  std::vector<std::function<void()>> stop_hooks_;
 };
 
 }  // namespace cloud

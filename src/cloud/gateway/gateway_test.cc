@@ -102,6 +102,25 @@ TEST_F(GatewayTest, RoutesTheWayAwsClientsAddressServices) {
   EXPECT_EQ(served_by_, "s3");
 }
 
+TEST_F(GatewayTest, OversizeBodyIsEntityTooLargeForS3AndNeverReachesAService) {
+  auto put = Make("PUT", "/bucket/huge.bin");
+  Sign(put, "s3", "test", "UNSIGNED-PAYLOAD");
+  put.body_too_large = true;
+  http::Response r = Send(put);
+  EXPECT_EQ(served_by_, "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("<Code>EntityTooLarge</Code>"), std::string::npos) << r.body;
+
+  auto ddb = Make("POST", "/");
+  ddb.headers.Add("X-Amz-Target", "DynamoDB_20120810.BatchWriteItem");
+  Sign(ddb, "dynamodb");
+  ddb.body_too_large = true;
+  r = Send(ddb);
+  EXPECT_EQ(served_by_, "");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("RequestEntityTooLarge"), std::string::npos) << r.body;
+}
+
 TEST_F(GatewayTest, SignedRequestsRouteByCredentialScope) {
   auto r = Make("POST", "/000000000000/q", "Action=ListQueues");
   r.headers.Add("Content-Type", "application/x-www-form-urlencoded");

@@ -161,7 +161,7 @@ http::Response GetObject(const Call& call, bool head) {
     r.headers.Set("Content-Length", std::to_string(length));
     return r;
   }
-  if (length <= kInlineReadLimit) {
+  if (length <= kInlineReadLimit || o->is_inline()) {
     base::Status s = call.store.ReadBlob(*o, offset, length, &r.body);
     if (!s.ok()) return ErrorFrom(call, s);
   } else {

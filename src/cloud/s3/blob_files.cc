@@ -102,7 +102,11 @@ std::string BlobFiles::PathOf(std::string_view id) const {
   return p;
 }
 
-base::Status BlobFiles::Publish(const std::string& id) {
+base::Status BlobFiles::SyncDirOf(std::string_view id) const {
+  return base::SyncDir(dir_ + "/blobs/" + std::string(id.substr(0, 2)));
+}
+
+base::Status BlobFiles::Publish(const std::string& id, bool sync_dir) {
   std::string tmp = dir_ + "/tmp/" + id;
   std::string final_path = PathOf(id);
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
@@ -110,10 +114,10 @@ base::Status BlobFiles::Publish(const std::string& id) {
     ::unlink(tmp.c_str());
     return s;
   }
-  return base::SyncDir(dir_ + "/blobs/" + id.substr(0, 2));
+  return sync_dir ? SyncDirOf(id) : base::Status::Ok();
 }
 
-base::StatusOr<std::string> BlobFiles::Write(std::string_view data) {
+base::StatusOr<std::string> BlobFiles::Write(std::string_view data, bool sync_dir) {
   std::string id = NewId();
   std::string tmp = dir_ + "/tmp/" + id;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -125,7 +129,7 @@ base::StatusOr<std::string> BlobFiles::Write(std::string_view data) {
     ::unlink(tmp.c_str());
     return s;
   }
-  EF_RETURN_IF_ERROR(Publish(id));
+  EF_RETURN_IF_ERROR(Publish(id, sync_dir));
   return id;
 }
 

@@ -33,8 +33,12 @@ class BlobFiles {
   // Absolute path of blob `id`.
   std::string PathOf(std::string_view id) const;
 
-  // Writes `data` as a new durable blob and returns its id.
-  base::StatusOr<std::string> Write(std::string_view data);
+  // Writes `data` as a new durable blob and returns its id. With sync_dir false the blob's bytes
+  // are durable but its name is not until SyncDirOf(id) (callers batch that fsync across
+  // concurrent writes, before the commit that references the blob).
+  base::StatusOr<std::string> Write(std::string_view data, bool sync_dir = true);
+  // Makes the names of blobs published into blob `id`'s directory durable (one fsync).
+  base::Status SyncDirOf(std::string_view id) const;
   // Writes the concatenation of the blobs `ids` (in order) as a new durable blob; returns its id.
   base::StatusOr<std::string> Concatenate(const std::vector<std::string>& ids);
   // Copies `length` bytes of blob `id` from `offset` into `out` (replacing its contents).
@@ -48,7 +52,7 @@ class BlobFiles {
  private:
   explicit BlobFiles(std::string dir) : dir_(std::move(dir)) {}
   // Makes tmp/<id> durable under blobs/: fsync is the caller's; rename + directory fsync here.
-  base::Status Publish(const std::string& id);
+  base::Status Publish(const std::string& id, bool sync_dir = true);
   std::string dir_;
 };
 

@@ -26,7 +26,7 @@ std::string HexToRaw(std::string_view hex) {
 }  // namespace
 
 base::StatusOr<std::optional<UploadInfo>> ObjectStore::FindUploadLocked(const std::string& id) {
-  auto stmt = db_.Prepare("SELECT bucket, key, initiated_ms, headers FROM uploads WHERE id = ?");
+  auto stmt = db_.Cached("SELECT bucket, key, initiated_ms, headers FROM uploads WHERE id = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, id);
   auto row = stmt->Step();
@@ -46,7 +46,7 @@ base::StatusOr<UploadInfo> ObjectStore::CreateUpload(const std::string& bucket,
   std::lock_guard lock(mu_);
   EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
   UploadInfo u{BlobFiles::NewId(), bucket, key, NowMs(), std::move(headers)};
-  auto stmt = db_.Prepare(
+  auto stmt = db_.Cached(
       "INSERT INTO uploads(id, bucket, key, initiated_ms, headers) VALUES(?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, u.upload_id).Bind(2, bucket).Bind(3, key).Bind(4, u.initiated_ms);
@@ -83,7 +83,7 @@ base::StatusOr<PartInfo> ObjectStore::UploadPart(const std::string& bucket, cons
   if (s.ok() && !still->has_value()) s = S3Error("NoSuchUpload", "The upload was completed or aborted.");
   std::string old_blob;
   if (s.ok()) {
-    auto old = db_.Prepare("SELECT blob FROM parts WHERE upload_id = ? AND number = ?");
+    auto old = db_.Cached("SELECT blob FROM parts WHERE upload_id = ? AND number = ?");
     s = old.status();
     if (s.ok()) {
       old->Bind(1, upload_id).Bind(2, int64_t{part_number});
@@ -93,7 +93,7 @@ base::StatusOr<PartInfo> ObjectStore::UploadPart(const std::string& bucket, cons
     }
   }
   if (s.ok()) {
-    auto stmt = db_.Prepare(
+    auto stmt = db_.Cached(
         "INSERT OR REPLACE INTO parts(upload_id, number, size, etag, modified_ms, blob) "
         "VALUES(?, ?, ?, ?, ?, ?)");
     s = stmt.status();
@@ -118,7 +118,7 @@ base::StatusOr<std::vector<PartInfo>> ObjectStore::ListParts(const std::string& 
   auto upload = GetUpload(bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
   std::lock_guard lock(mu_);
-  auto stmt = db_.Prepare(
+  auto stmt = db_.Cached(
       "SELECT number, size, etag, modified_ms, blob FROM parts WHERE upload_id = ? ORDER BY number");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, upload_id);
@@ -136,7 +136,7 @@ base::StatusOr<std::vector<PartInfo>> ObjectStore::ListParts(const std::string& 
 base::StatusOr<std::vector<UploadInfo>> ObjectStore::ListUploads(const std::string& bucket) {
   std::lock_guard lock(mu_);
   EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
-  auto stmt = db_.Prepare(
+  auto stmt = db_.Cached(
       "SELECT id, key, initiated_ms, headers FROM uploads WHERE bucket = ? ORDER BY key, initiated_ms");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket);
@@ -205,7 +205,7 @@ base::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(const std::string& bucket
     std::vector<std::string> part_blobs(1);  // [0]: the blob of the object replaced, if any
     if (s.ok()) s = UpsertObjectLocked(bucket, o, &part_blobs[0]);
     if (s.ok()) {
-      auto stmt = db_.Prepare("SELECT blob FROM parts WHERE upload_id = ?");
+      auto stmt = db_.Cached("SELECT blob FROM parts WHERE upload_id = ?");
       s = stmt.status();
       if (s.ok()) {
         stmt->Bind(1, upload_id);
@@ -219,7 +219,7 @@ base::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(const std::string& bucket
     }
     for (const char* sql : {"DELETE FROM parts WHERE upload_id = ?", "DELETE FROM uploads WHERE id = ?"}) {
       if (!s.ok()) break;
-      auto stmt = db_.Prepare(sql);
+      auto stmt = db_.Cached(sql);
       s = stmt.status();
       if (s.ok()) s = stmt->Bind(1, upload_id).Run();
     }
@@ -245,7 +245,7 @@ base::Status ObjectStore::AbortUpload(const std::string& bucket, const std::stri
   base::Transaction txn(db_);
   EF_RETURN_IF_ERROR(txn.status());
   for (const char* sql : {"DELETE FROM parts WHERE upload_id = ?", "DELETE FROM uploads WHERE id = ?"}) {
-    auto stmt = db_.Prepare(sql);
+    auto stmt = db_.Cached(sql);
     if (!stmt.ok()) return stmt.status();
     EF_RETURN_IF_ERROR(stmt->Bind(1, upload_id).Run());
   }

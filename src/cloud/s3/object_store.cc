@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_set>
 
@@ -18,7 +19,7 @@ CREATE TABLE IF NOT EXISTS buckets(
   name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, notification TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-  modified_ms INTEGER NOT NULL, headers TEXT NOT NULL, blob TEXT NOT NULL,
+  modified_ms INTEGER NOT NULL, headers TEXT NOT NULL, blob TEXT NOT NULL, data BLOB,
   PRIMARY KEY(bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads(
   id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated_ms INTEGER NOT NULL,
@@ -65,12 +66,14 @@ std::string Md5Hex(std::string_view data) {
   return out;
 }
 
-base::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string& dir) {
+base::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string& dir,
+                                                                uint64_t max_inline_bytes) {
   auto blobs = BlobFiles::Open(dir);
   if (!blobs.ok()) return blobs.status();
   auto db = base::Db::Open(dir + "/meta.db", base::Db::Sync::kFull);
   if (!db.ok()) return db.status();
   std::unique_ptr<ObjectStore> store(new ObjectStore(std::move(*blobs), std::move(*db)));
+  store->max_inline_bytes_ = std::min(max_inline_bytes, kMaxInlineBytes);
   EF_RETURN_IF_ERROR(store->Init());
   return store;
 }
@@ -78,6 +81,14 @@ base::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string
 base::Status ObjectStore::Init() {
   std::lock_guard lock(mu_);
   EF_RETURN_IF_ERROR(db_.Exec(kSchema));
+  {
+    // Stores made before inline objects existed lack objects.data: add it (NULL = in a blob).
+    auto cols = db_.Prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = 'data'");
+    if (!cols.ok()) return cols.status();
+    auto row = cols->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) EF_RETURN_IF_ERROR(db_.Exec("ALTER TABLE objects ADD COLUMN data BLOB"));
+  }
   // Every blob a row points at; everything else under blobs/ is an orphan of a crash.
   std::unordered_set<std::string> referenced;
   for (const char* sql : {"SELECT blob FROM objects", "SELECT blob FROM parts"}) {
@@ -95,7 +106,7 @@ base::Status ObjectStore::Init() {
 }
 
 base::Status ObjectStore::CheckBucketLocked(const std::string& bucket) {
-  auto stmt = db_.Prepare("SELECT 1 FROM buckets WHERE name = ?");
+  auto stmt = db_.Cached("SELECT 1 FROM buckets WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket);
   auto row = stmt->Step();
@@ -110,7 +121,7 @@ base::Status ObjectStore::CreateBucket(const std::string& name) {
     return S3Error("BucketAlreadyOwnedByYou",
                    "Your previous request to create the named bucket succeeded and you already own it.");
   }
-  auto stmt = db_.Prepare("INSERT INTO buckets(name, created_ms) VALUES(?, ?)");
+  auto stmt = db_.Cached("INSERT INTO buckets(name, created_ms) VALUES(?, ?)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, name).Bind(2, NowMs());
   return stmt->Run();
@@ -121,14 +132,14 @@ base::Status ObjectStore::DeleteBucket(const std::string& name) {
   EF_RETURN_IF_ERROR(CheckBucketLocked(name));
   for (const char* sql : {"SELECT 1 FROM objects WHERE bucket = ? LIMIT 1",
                           "SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1"}) {
-    auto stmt = db_.Prepare(sql);
+    auto stmt = db_.Cached(sql);
     if (!stmt.ok()) return stmt.status();
     stmt->Bind(1, name);
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (*row) return S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty");
   }
-  auto stmt = db_.Prepare("DELETE FROM buckets WHERE name = ?");
+  auto stmt = db_.Cached("DELETE FROM buckets WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, name);
   return stmt->Run();
@@ -136,7 +147,7 @@ base::Status ObjectStore::DeleteBucket(const std::string& name) {
 
 base::StatusOr<BucketInfo> ObjectStore::GetBucket(const std::string& name) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.Prepare("SELECT created_ms FROM buckets WHERE name = ?");
+  auto stmt = db_.Cached("SELECT created_ms FROM buckets WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, name);
   auto row = stmt->Step();
@@ -147,7 +158,7 @@ base::StatusOr<BucketInfo> ObjectStore::GetBucket(const std::string& name) {
 
 base::StatusOr<std::vector<BucketInfo>> ObjectStore::ListBuckets() {
   std::lock_guard lock(mu_);
-  auto stmt = db_.Prepare("SELECT name, created_ms FROM buckets ORDER BY name");
+  auto stmt = db_.Cached("SELECT name, created_ms FROM buckets ORDER BY name");
   if (!stmt.ok()) return stmt.status();
   std::vector<BucketInfo> out;
   for (;;) {
@@ -161,8 +172,8 @@ base::StatusOr<std::vector<BucketInfo>> ObjectStore::ListBuckets() {
 
 base::StatusOr<std::optional<ObjectInfo>> ObjectStore::FindObjectLocked(const std::string& bucket,
                                                                         const std::string& key) {
-  auto stmt = db_.Prepare(
-      "SELECT size, etag, modified_ms, headers, blob FROM objects WHERE bucket = ? AND key = ?");
+  auto stmt = db_.Cached(
+      "SELECT size, etag, modified_ms, headers, blob, data FROM objects WHERE bucket = ? AND key = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket).Bind(2, key);
   auto row = stmt->Step();
@@ -175,10 +186,12 @@ base::StatusOr<std::optional<ObjectInfo>> ObjectStore::FindObjectLocked(const st
   o.last_modified_ms = stmt->Int(2);
   o.headers = DecodeHeaders(stmt->Text(3));
   o.blob_id = stmt->Text(4);
+  o.data = stmt->Blob(5);
   return std::optional<ObjectInfo>(std::move(o));
 }
 
 void ObjectStore::DeferUnlinkLocked(std::string blob_id) {
+  if (blob_id.empty()) return;  // an inline object: nothing on disk
   unlinks_.emplace_back(NowMs() + kUnlinkDelayMs, std::move(blob_id));
 }
 
@@ -192,31 +205,42 @@ void ObjectStore::UnlinkDueLocked() {
 
 base::Status ObjectStore::UpsertObjectLocked(const std::string& bucket, const ObjectInfo& o,
                                              std::string* replaced_blob) {
-  auto old = FindObjectLocked(bucket, o.key);
-  if (!old.ok()) return old.status();
-  auto stmt = db_.Prepare(
-      "INSERT OR REPLACE INTO objects(bucket, key, size, etag, modified_ms, headers, blob) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  replaced_blob->clear();
+  {
+    auto old = db_.Cached("SELECT blob FROM objects WHERE bucket = ? AND key = ?");
+    if (!old.ok()) return old.status();
+    old->Bind(1, bucket).Bind(2, o.key);
+    auto row = old->Step();
+    if (!row.ok()) return row.status();
+    if (*row) replaced_blob->assign(old->Text(0));
+  }
+  auto stmt = db_.Cached(
+      "INSERT OR REPLACE INTO objects(bucket, key, size, etag, modified_ms, headers, blob, data) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket).Bind(2, o.key).Bind(3, static_cast<int64_t>(o.size)).Bind(4, o.etag);
   stmt->Bind(5, o.last_modified_ms).Bind(6, EncodeHeaders(o.headers)).Bind(7, o.blob_id);
-  EF_RETURN_IF_ERROR(stmt->Run());
-  replaced_blob->clear();
-  if (old->has_value()) *replaced_blob = (*old)->blob_id;
-  return base::Status::Ok();
+  if (o.is_inline()) {
+    stmt->BindBlob(8, o.data);
+  } else {
+    stmt->BindNull(8);
+  }
+  return stmt->Run();
 }
 
 struct ObjectStore::PendingCommit {
   const std::string* bucket;
   const ObjectInfo* object;
+  bool blob_dir_synced;
   std::string replaced_blob;
   base::Status status;
   bool done = false;
 };
 
 base::StatusOr<ObjectInfo> ObjectStore::CommitNewObject(const std::string& bucket,
-                                                        ObjectInfo object, const char* event) {
-  PendingCommit me{&bucket, &object, {}, {}, false};
+                                                        ObjectInfo object, const char* event,
+                                                        bool blob_dir_synced) {
+  PendingCommit me{&bucket, &object, blob_dir_synced || object.is_inline(), {}, {}, false};
   {
     std::unique_lock lock(commit_mu_);
     pending_.push_back(&me);
@@ -236,7 +260,7 @@ base::StatusOr<ObjectInfo> ObjectStore::CommitNewObject(const std::string& bucke
     }
   }
   if (!me.status.ok()) {
-    blobs_.Remove(object.blob_id);
+    if (!object.is_inline()) blobs_.Remove(object.blob_id);
     return me.status;
   }
   Notify(bucket, object, event);
@@ -244,6 +268,22 @@ base::StatusOr<ObjectInfo> ObjectStore::CommitNewObject(const std::string& bucke
 }
 
 void ObjectStore::CommitBatch(const std::vector<PendingCommit*>& batch) {
+  // New blobs were renamed into blobs/<ab>/ without a directory fsync: one fsync per directory
+  // here makes every name of the batch durable before any row points at it. Outside mu_, so
+  // reads go on meanwhile.
+  std::vector<std::string_view> dirs;
+  for (PendingCommit* p : batch) {
+    if (!p->blob_dir_synced) dirs.push_back(std::string_view(p->object->blob_id).substr(0, 2));
+  }
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  for (std::string_view d : dirs) {
+    base::Status s = blobs_.SyncDirOf(d);
+    if (!s.ok()) {
+      for (PendingCommit* p : batch) p->status = s;
+      return;
+    }
+  }
   std::lock_guard lock(mu_);
   base::Transaction txn(db_);
   base::Status failed = txn.status();
@@ -286,21 +326,27 @@ void ObjectStore::AddListener(ObjectCreatedListener* listener) {
 base::StatusOr<ObjectInfo> ObjectStore::PutObject(const std::string& bucket, const std::string& key,
                                                   std::string_view data, const std::string& md5_hex,
                                                   StoredHeaders headers) {
-  {
-    // Fail before writing a blob when the bucket is missing (checked again at commit).
-    std::lock_guard lock(mu_);
-    EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
-  }
-  auto blob = blobs_.Write(data);
-  if (!blob.ok()) return blob.status();
   ObjectInfo o;
   o.key = key;
   o.size = data.size();
   o.etag = md5_hex;
-  o.last_modified_ms = NowMs();
   o.headers = std::move(headers);
-  o.blob_id = std::move(*blob);
-  return CommitNewObject(bucket, std::move(o), "s3:ObjectCreated:Put");
+  if (data.size() <= max_inline_bytes_) {
+    // Stored in the row: the group commit's WAL fsync is this PUT's only disk flush. The bucket
+    // is checked inside the commit.
+    o.data.assign(data);
+  } else {
+    {
+      // Fail before writing a blob when the bucket is missing (checked again at commit).
+      std::lock_guard lock(mu_);
+      EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
+    }
+    auto blob = blobs_.Write(data, /*sync_dir=*/false);
+    if (!blob.ok()) return blob.status();
+    o.blob_id = std::move(*blob);
+  }
+  o.last_modified_ms = NowMs();
+  return CommitNewObject(bucket, std::move(o), "s3:ObjectCreated:Put", /*blob_dir_synced=*/false);
 }
 
 base::StatusOr<ObjectInfo> ObjectStore::GetObject(const std::string& bucket, const std::string& key) {
@@ -319,7 +365,7 @@ base::Status ObjectStore::DeleteObject(const std::string& bucket, const std::str
   auto found = FindObjectLocked(bucket, key);
   if (!found.ok()) return found.status();
   if (!found->has_value()) return CheckBucketLocked(bucket);
-  auto stmt = db_.Prepare("DELETE FROM objects WHERE bucket = ? AND key = ?");
+  auto stmt = db_.Cached("DELETE FROM objects WHERE bucket = ? AND key = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket).Bind(2, key);
   EF_RETURN_IF_ERROR(stmt->Run());
@@ -341,20 +387,35 @@ base::StatusOr<ObjectInfo> ObjectStore::CopyObject(const std::string& src_bucket
   auto got = GetObject(src_bucket, src_key);
   if (!got.ok()) return got.status();
   src = std::move(*got);
-  // Copy the bytes: blobs are never shared, so deleting one object never touches another.
-  // (The source blob cannot vanish under us: dropped blobs are unlinked kUnlinkDelayMs later.)
-  auto blob = blobs_.Concatenate({src.blob_id});
-  if (!blob.ok()) return blob.status();
   ObjectInfo o = src;
+  if (src.is_inline() && src.size > max_inline_bytes_) {
+    // Inline objects turned off since (EDGEFACE_S3_INLINE_MAX_BYTES): the copy gets a blob.
+    auto blob = blobs_.Write(src.data);
+    if (!blob.ok()) return blob.status();
+    o.blob_id = std::move(*blob);
+    o.data.clear();
+  } else if (!src.is_inline()) {
+    // Copy the bytes: blobs are never shared, so deleting one object never touches another.
+    // (The source blob cannot vanish under us: dropped blobs are unlinked kUnlinkDelayMs later.)
+    auto blob = blobs_.Concatenate({src.blob_id});
+    if (!blob.ok()) return blob.status();
+    o.blob_id = std::move(*blob);
+  }
   o.key = dst_key;
   o.last_modified_ms = NowMs();
-  o.blob_id = std::move(*blob);
   if (headers) o.headers = std::move(*headers);
   return CommitNewObject(dst_bucket, std::move(o), "s3:ObjectCreated:Copy");
 }
 
 base::Status ObjectStore::ReadBlob(const ObjectInfo& object, uint64_t offset, uint64_t length,
                                    std::string* out) const {
+  if (object.is_inline()) {
+    if (offset > object.data.size() || length > object.data.size() - offset) {
+      return base::Status::Corruption("inline object " + object.key + ": shorter than the range read");
+    }
+    out->assign(object.data, offset, length);
+    return base::Status::Ok();
+  }
   return blobs_.Read(object.blob_id, offset, length, out);
 }
 
@@ -364,7 +425,7 @@ base::StatusOr<ListResult> ObjectStore::ListObjects(const std::string& bucket,
   EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
   ListResult out;
   if (opt.max_keys == 0) return out;
-  auto stmt = db_.Prepare(
+  auto stmt = db_.Cached(
       "SELECT key, size, etag, modified_ms, headers, blob FROM objects "
       "WHERE bucket = ?1 AND key > ?2 AND key >= ?3 ORDER BY key LIMIT ?4");
   if (!stmt.ok()) return stmt.status();
@@ -423,7 +484,7 @@ base::StatusOr<ListResult> ObjectStore::ListObjects(const std::string& bucket,
 base::Status ObjectStore::PutNotification(const std::string& bucket, const std::string& config) {
   std::lock_guard lock(mu_);
   EF_RETURN_IF_ERROR(CheckBucketLocked(bucket));
-  auto stmt = db_.Prepare("UPDATE buckets SET notification = ? WHERE name = ?");
+  auto stmt = db_.Cached("UPDATE buckets SET notification = ? WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, config).Bind(2, bucket);
   return stmt->Run();
@@ -431,7 +492,7 @@ base::Status ObjectStore::PutNotification(const std::string& bucket, const std::
 
 base::StatusOr<std::string> ObjectStore::GetNotification(const std::string& bucket) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.Prepare("SELECT notification FROM buckets WHERE name = ?");
+  auto stmt = db_.Cached("SELECT notification FROM buckets WHERE name = ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, bucket);
   auto row = stmt->Step();

@@ -1,11 +1,12 @@
 // The S3 object store without HTTP: buckets, objects, multipart uploads and each bucket's
 // notification configuration, kept under one directory.
 //
-// Object bytes live in immutable blob files (blob_files.h); everything else (key -> blob, size,
-// ETag, headers, uploads, parts) in SQLite (meta.db, WAL, synchronous=FULL). A write returns
-// only after its blob was fsynced and renamed and the SQLite commit that references it was
-// fsynced: a kill -9 (or power loss) at any moment loses no acknowledged write and exposes no
-// half-written object. Blobs dropped by an overwrite or delete are unlinked after the commit
+// Objects up to kMaxInlineBytes live inside their SQLite row; larger ones in immutable blob files
+// (blob_files.h); everything else (key -> blob, size, ETag, headers, uploads, parts) in SQLite
+// (meta.db, WAL, synchronous=FULL). A write returns only after its blob (if any) was fsynced and
+// renamed and the SQLite commit that references it was fsynced: a kill -9 (or power loss) at any
+// moment loses no acknowledged write and exposes no half-written object. Commits of concurrent
+// writers are grouped, so a small PUT costs its share of one WAL fsync. Blobs dropped by an overwrite or delete are unlinked after the commit
 // (a few seconds later, so a reader that was just handed the path can still open it); a crash
 // leaves them as orphans that Open() sweeps.
 //
@@ -51,7 +52,10 @@ struct ObjectInfo {
   std::string etag;  // unquoted: 32 hex digits, or "<hex>-<parts>" after multipart
   int64_t last_modified_ms = 0;
   StoredHeaders headers;
-  std::string blob_id;  // where the bytes are (BlobFiles::PathOf)
+  std::string blob_id;  // where the bytes are (BlobFiles::PathOf); "" for an inline object
+  // An inline object's bytes (filled by GetObject); inline objects have no blob file.
+  std::string data;
+  bool is_inline() const { return blob_id.empty(); }
 };
 
 struct ListOptions {
@@ -107,9 +111,14 @@ class ObjectStore {
  public:
   // S3's smallest non-final multipart part.
   static constexpr uint64_t kMinPartSize = 5 * 1024 * 1024;
+  // Objects up to this size are stored in their metadata row, not in a blob file: one group
+  // commit instead of a file fdatasync + rename + directory fsync each.
+  static constexpr uint64_t kMaxInlineBytes = 64 * 1024;
 
   // Opens (creating if needed) the store in `dir`, and removes orphan blobs and temp files.
-  static base::StatusOr<std::unique_ptr<ObjectStore>> Open(const std::string& dir);
+  // Objects up to `max_inline_bytes` (at most kMaxInlineBytes) are stored inline.
+  static base::StatusOr<std::unique_ptr<ObjectStore>> Open(const std::string& dir,
+                                                           uint64_t max_inline_bytes = kMaxInlineBytes);
 
   // --- Buckets. Names are validated by the caller (the S3 API).
   base::Status CreateBucket(const std::string& name);  // BucketAlreadyOwnedByYou if it exists
@@ -132,10 +141,14 @@ class ObjectStore {
                                         const std::string& dst_bucket, const std::string& dst_key,
                                         std::optional<StoredHeaders> headers);
   base::StatusOr<ListResult> ListObjects(const std::string& bucket, const ListOptions& options);
-  // Reads `length` bytes at `offset` of an object's blob into `out`.
+  // Reads `length` bytes at `offset` of an object (its blob, or its inline data) into `out`.
   base::Status ReadBlob(const ObjectInfo& object, uint64_t offset, uint64_t length,
                         std::string* out) const;
-  std::string BlobPath(const ObjectInfo& object) const { return blobs_.PathOf(object.blob_id); }
+  // The blob file of a non-inline object, for streaming it ("" for an inline object: use
+  // ReadBlob or object.data).
+  std::string BlobPath(const ObjectInfo& object) const {
+    return object.is_inline() ? std::string() : blobs_.PathOf(object.blob_id);
+  }
 
   // --- Multipart uploads.
   base::StatusOr<UploadInfo> CreateUpload(const std::string& bucket, const std::string& key,
@@ -181,14 +194,17 @@ class ObjectStore {
   void UnlinkDueLocked();
   // Commits `object` as bucket/key (checking that the bucket still exists), then notifies.
   // Concurrent callers share one SQLite transaction, and so one fsync (group commit).
+  // `blob_dir_synced` false: the blob's directory entry still needs the fsync that the batch's
+  // leader does once per directory before committing.
   base::StatusOr<ObjectInfo> CommitNewObject(const std::string& bucket, ObjectInfo object,
-                                             const char* event);
+                                             const char* event, bool blob_dir_synced = true);
   struct PendingCommit;
   // Runs one transaction for every write in `batch` and sets each one's status.
   void CommitBatch(const std::vector<PendingCommit*>& batch);
   void Notify(const std::string& bucket, const ObjectInfo& object, const char* event);
 
   BlobFiles blobs_;
+  uint64_t max_inline_bytes_ = kMaxInlineBytes;
   std::mutex mu_;
   base::Db db_;                                              // GUARDED_BY(mu_)
   std::deque<std::pair<int64_t, std::string>> unlinks_;      // GUARDED_BY(mu_): (due ms, blob id)

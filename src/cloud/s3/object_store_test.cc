@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/sqlite.h"
 
 namespace s3 {
 namespace {
@@ -65,9 +66,11 @@ TEST_F(ObjectStoreTest, KeysNeverBecomePaths) {
   ASSERT_TRUE(store_->CreateBucket("b").ok());
   const std::string keys[] = {"../../etc/passwd", "a//b", "/lead", "sp ace", "caf\xC3\xA9/\xF0\x9F\x98\x80",
                               std::string(1024, 'k'), "."};
-  for (const auto& k : keys) Put("b", k, "data of " + k);
+  // Large enough to live in blob files (small objects are stored inline, in the database).
+  const std::string pad(ObjectStore::kMaxInlineBytes, '.');
+  for (const auto& k : keys) Put("b", k, "data of " + k + pad);
   Reopen();
-  for (const auto& k : keys) EXPECT_EQ(Read("b", k), "data of " + k);
+  for (const auto& k : keys) EXPECT_EQ(Read("b", k), "data of " + k + pad);
   EXPECT_FALSE(fs::exists(dir_.parent_path() / "etc"));
   EXPECT_EQ(BlobCount(), std::size(keys));
 }
@@ -78,12 +81,84 @@ TEST_F(ObjectStoreTest, OverwriteAndErrors) {
   ObjectInfo second = Put("b", "k", "two!");
   EXPECT_EQ(Read("b", "k"), "two!");
   EXPECT_EQ(second.etag, Md5Hex("two!"));
-  EXPECT_NE(first.blob_id, second.blob_id);
+  EXPECT_TRUE(first.is_inline() && second.is_inline());
   EXPECT_EQ(Read("b", "missing"), "<NoSuchKey>");
   EXPECT_EQ(Read("nob", "k"), "<NoSuchBucket>");
   EXPECT_EQ(ErrorCodeOf(store_->PutObject("nob", "k", "x", Md5Hex("x"), {}).status()), "NoSuchBucket");
   EXPECT_TRUE(store_->DeleteObject("b", "missing").ok());
   EXPECT_EQ(ErrorCodeOf(store_->DeleteObject("nob", "k")), "NoSuchBucket");
+}
+
+TEST_F(ObjectStoreTest, SmallObjectsLiveInTheDatabaseLargeOnesInBlobFiles) {
+  ASSERT_TRUE(store_->CreateBucket("b").ok());
+  const uint64_t limit = ObjectStore::kMaxInlineBytes;
+  std::string small(limit, 's'), large(limit + 1, 'l');
+  small[7] = 'X';
+  large[limit] = 'Y';
+  EXPECT_TRUE(Put("b", "small", small).is_inline());
+  EXPECT_FALSE(Put("b", "large", large).is_inline());
+  EXPECT_TRUE(Put("b", "empty", "").is_inline());
+  EXPECT_EQ(BlobCount(), 1u);
+  // Ranges of an inline object, and a range past its end is an error, not garbage.
+  auto o = store_->GetObject("b", "small");
+  ASSERT_TRUE(o.ok());
+  std::string part;
+  ASSERT_TRUE(store_->ReadBlob(*o, 5, 4, &part).ok());
+  EXPECT_EQ(part, "ssXs");
+  EXPECT_FALSE(store_->ReadBlob(*o, limit - 1, 2, &part).ok());
+  EXPECT_EQ(store_->BlobPath(*o), "");
+  // A copy of an inline object is inline; a large object replaced by a small one loses its blob.
+  auto c = store_->CopyObject("b", "small", "b", "copy", std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->is_inline());
+  Put("b", "large", "now small");
+  Reopen();  // the replaced blob is swept at start-up at the latest
+  EXPECT_EQ(BlobCount(), 0u);
+  EXPECT_EQ(Read("b", "small"), small);
+  EXPECT_EQ(Read("b", "copy"), small);
+  EXPECT_EQ(Read("b", "large"), "now small");
+  EXPECT_EQ(Read("b", "empty"), "");
+  ASSERT_TRUE(store_->DeleteObject("b", "small").ok());
+  EXPECT_EQ(Read("b", "small"), "<NoSuchKey>");
+  // And back: a small object replaced by a large one.
+  Put("b", "copy", large);
+  EXPECT_EQ(Read("b", "copy"), large);
+  EXPECT_EQ(BlobCount(), 1u);
+}
+
+TEST(ObjectStoreUpgradeTest, StoreFromBeforeInlineObjectsOpensAndKeepsItsObjects) {
+  fs::path dir = fs::temp_directory_path() / ("s3_store_upgrade_" + BlobFiles::NewId());
+  ASSERT_TRUE(base::MakeDirs(dir.string()).ok());
+  {
+    // The objects table as it was: no data column; one object in a blob file.
+    auto db = base::Db::Open((dir / "meta.db").string());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE buckets(name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, "
+                         "notification TEXT NOT NULL DEFAULT '');"
+                         "CREATE TABLE objects(bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, "
+                         "etag TEXT NOT NULL, modified_ms INTEGER NOT NULL, headers TEXT NOT NULL, "
+                         "blob TEXT NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
+                         "INSERT INTO buckets(name, created_ms) VALUES('b', 1);"
+                         "INSERT INTO objects VALUES('b', 'old', 3, 'e', 1, '', "
+                         "'00112233445566778899aabbccddeeff');").ok());
+  }
+  ASSERT_TRUE(base::MakeDirs((dir / "blobs/00").string()).ok());
+  ASSERT_TRUE(base::WriteFileAtomic((dir / "blobs/00/00112233445566778899aabbccddeeff").string(), "old").ok());
+  {
+    auto store = ObjectStore::Open(dir.string());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto old = (*store)->GetObject("b", "old");
+    ASSERT_TRUE(old.ok());
+    EXPECT_FALSE(old->is_inline());
+    std::string out;
+    ASSERT_TRUE((*store)->ReadBlob(*old, 0, 3, &out).ok());
+    EXPECT_EQ(out, "old");
+    ASSERT_TRUE((*store)->PutObject("b", "new", "new", Md5Hex("new"), {}).ok());
+    auto fresh = (*store)->GetObject("b", "new");
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ(fresh->data, "new");
+  }
+  fs::remove_all(dir);
 }
 
 TEST_F(ObjectStoreTest, ListWithPrefixDelimiterAndPages) {
@@ -167,7 +242,8 @@ TEST_F(ObjectStoreTest, SmallNonFinalPartIsRejectedAndAbortCleansUp) {
 
 TEST_F(ObjectStoreTest, StartupSweepsOrphansAndKeepsReferencedBlobs) {
   ASSERT_TRUE(store_->CreateBucket("b").ok());
-  Put("b", "keep", "kept bytes");
+  const std::string kept = "kept bytes" + std::string(ObjectStore::kMaxInlineBytes, '.');
+  Put("b", "keep", kept);
   // What a crash leaves: a half-written temp file and a published blob no row points at.
   ASSERT_TRUE(base::WriteFileAtomic((dir_ / "tmp" / BlobFiles::NewId()).string(), "half").ok());
   std::string orphan = BlobFiles::NewId();
@@ -176,7 +252,7 @@ TEST_F(ObjectStoreTest, StartupSweepsOrphansAndKeepsReferencedBlobs) {
   Reopen();
   EXPECT_EQ(BlobCount(), 1u);
   EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
-  EXPECT_EQ(Read("b", "keep"), "kept bytes");
+  EXPECT_EQ(Read("b", "keep"), kept);
 }
 
 TEST_F(ObjectStoreTest, CopyAndListenerAndNotificationConfig) {
@@ -225,7 +301,7 @@ TEST_F(ObjectStoreTest, ConcurrentWritersShareCommitsAndLoseNothing) {
   EXPECT_EQ(listed->objects.size(), 6u * 40 + 1);
   for (int t = 0; t < 6; ++t) EXPECT_EQ(Read("b", "t" + std::to_string(t) + "/7"), "t" + std::to_string(t) + "/7");
   EXPECT_EQ(Read("b", "shared").substr(0, 1), "t");
-  EXPECT_EQ(BlobCount(), 6u * 40 + 1);  // replaced blobs of "shared" are gone after start-up
+  EXPECT_EQ(BlobCount(), 0u);  // small objects live in the database
 }
 
 }  // namespace

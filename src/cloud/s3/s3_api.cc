@@ -1,5 +1,7 @@
 #include "cloud/s3/s3_api.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <random>
 
 #include "aws/xml_writer.h"
@@ -180,7 +182,13 @@ http::Response Route(const Call& call) {
 
 base::StatusOr<std::unique_ptr<S3Api>> S3Api::Open(const cloud::ServiceContext& ctx,
                                                    int worker_threads) {
-  auto store = ObjectStore::Open(ctx.data_dir);
+  // EDGEFACE_S3_INLINE_MAX_BYTES (0 turns inline objects off) is for benchmarks: A/B of the
+  // inline path against blob files in one build (docs/s3.md).
+  uint64_t max_inline = ObjectStore::kMaxInlineBytes;
+  if (const char* env = std::getenv("EDGEFACE_S3_INLINE_MAX_BYTES"); env && *env) {
+    max_inline = std::min<uint64_t>(std::strtoull(env, nullptr, 10), ObjectStore::kMaxInlineBytes);
+  }
+  auto store = ObjectStore::Open(ctx.data_dir, max_inline);
   if (!store.ok()) return store.status();
   std::unique_ptr<S3Api> api(new S3Api(ctx, std::move(*store)));
   for (int i = 0; i < worker_threads; ++i) api->workers_.emplace_back([p = api.get()] { p->WorkerLoop(); });

@@ -212,8 +212,9 @@ class S3Test(unittest.TestCase):
         b = self.bucket("too-large")
         with self.assertRaises(botocore.exceptions.ClientError) as ctx:
             self.s3.put_object(Bucket=b, Key="huge", Body=b"\0" * (65 * MiB))
-        # The HTTP server refuses bodies over its limit (64 MiB) before S3 sees them.
-        self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
+        # The HTTP server stops reading a body over its limit (64 MiB); S3's own error answers.
+        self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "EntityTooLarge")
         self.assertS3Error(404, "NoSuchKey", self.s3.get_object, Bucket=b, Key="huge")
 
     def test_empty_put_keeps_the_connection_in_step(self):
@@ -344,6 +345,24 @@ class S3Test(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             r = aws("s3", "rb", "s3://cli-bucket")
             self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class S3BodyLimitTest(unittest.TestCase):
+    """A body over the server's limit is S3's EntityTooLarge error, and the server goes on."""
+
+    def test_put_over_the_limit_is_entity_too_large(self):
+        with CloudServer(extra_args=["--max-body-mb", "1"]) as cloud:
+            s3 = cloud.boto3_client("s3")
+            s3.create_bucket(Bucket="limits")
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                s3.put_object(Bucket="limits", Key="big", Body=b"x" * (1024 * 1024 + 1))
+            err = cm.exception.response
+            self.assertEqual(err["Error"]["Code"], "EntityTooLarge")
+            self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], 400)
+            # Nothing was stored, and the next request (on a fresh connection) works.
+            s3.put_object(Bucket="limits", Key="small", Body=b"y" * 1024)
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="limits").get("Contents", [])]
+            self.assertEqual(keys, ["small"])
 
 
 class S3DurabilityTest(unittest.TestCase):

@@ -97,6 +97,34 @@ class ProcessTest(unittest.TestCase):
             for t in pollers:
                 t.join(30)
 
+    def test_sigterm_answers_pending_long_polls_with_no_messages(self):
+        # A client in ReceiveMessage(WaitTimeSeconds=20) gets an empty answer, not a closed
+        # connection, when the cloud stops.
+        import threading
+        import time
+        with CloudServer() as cloud:
+            sqs = cloud.boto3_client("sqs", read_timeout=30)
+            url = sqs.create_queue(QueueName="stop-answers")["QueueUrl"]
+            outcomes = []
+
+            def poll():
+                try:
+                    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+                    outcomes.append(("answer", r.get("Messages", [])))
+                except Exception as e:  # noqa: BLE001 - what the client saw is the result
+                    outcomes.append(("error", repr(e)))
+
+            pollers = [threading.Thread(target=poll) for _ in range(2)]
+            for t in pollers:
+                t.start()
+            time.sleep(0.7)  # both are parked on the queue
+            started = time.monotonic()
+            self.assertEqual(cloud.stop(), 0)
+            for t in pollers:
+                t.join(10)
+            self.assertEqual(outcomes, [("answer", []), ("answer", [])])
+            self.assertLess(time.monotonic() - started, 10)
+
     @staticmethod
     def _poll(sqs, url):
         try:

@@ -141,6 +141,7 @@ base::Status RegisterServices(Gateway& gateway, const ServiceOptions& options) {
   EF_RETURN_IF_ERROR(AddService<DynamoDbApi>(gateway, options, DynamoDbRoute(), &shown.tables));
   std::shared_ptr<SqsApi> sqs;
   EF_RETURN_IF_ERROR(AddService<SqsApi>(gateway, options, SqsRoute(), &sqs));
+  gateway.OnStop([sqs] { sqs->Stop(); });  // parked long polls get their empty answer
   shown.queues = std::shared_ptr<sqs::SqsStore>(sqs, &sqs->store());
   auto board = std::make_shared<const dashboard::Dashboard>(std::move(shown));
   return gateway.Register(dashboard::DashboardRoute(), [board](http::Request&& r, http::Reply reply) {
