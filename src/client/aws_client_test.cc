@@ -107,6 +107,18 @@ TEST_F(AwsClientTest, S3RoundTripsObjectsWithAwkwardKeys) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].key, key);
 
+  // Dot segments are part of an S3 key, not a path to normalise (libcurl would, by default).
+  for (const std::string dotted : {"frames/../up.jpg", "./here.jpg", "a/./b/.."}) {
+    ASSERT_TRUE(s3.PutObject("clips", dotted, dotted).ok()) << dotted;
+    auto back = s3.GetObject("clips", dotted);
+    ASSERT_TRUE(back.ok()) << dotted << ": " << back.status().ToString();
+    EXPECT_EQ(*back, dotted);
+  }
+  auto dotted_listing = s3.ListObjects("clips", "frames/");
+  ASSERT_TRUE(dotted_listing.ok());
+  ASSERT_EQ(dotted_listing->size(), 1u);
+  EXPECT_EQ((*dotted_listing)[0].key, "frames/../up.jpg");
+
   ASSERT_TRUE(s3.DeleteObject("clips", key).ok());
   auto gone = s3.GetObject("clips", key);
   ASSERT_FALSE(gone.ok());

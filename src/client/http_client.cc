@@ -73,6 +73,9 @@ base::StatusOr<HttpResponse> HttpClient::Send(std::string_view method, const std
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  // The path as given: without this, libcurl squashes "/../" and "/./" (RFC 3986 dot segments),
+  // so an S3 key "a/../b" would be sent as "b" under a signature computed for "a/../b".
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   if (method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (method == "GET" && body.empty()) {
