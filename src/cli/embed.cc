@@ -21,7 +21,8 @@ const char kEmbedHelp[] =
     "  --upsample N       enlarge N times before detecting (face_recognition's setting; default 1)\n"
     "  --scan-pixels N    detect on at most N pixels, scaling big images down (default 307200; 0 = no cap)\n"
     "  --threshold T      adjust the detector's threshold (negative finds more; default 0)\n"
-    "  --flip             average the descriptors of the chip and its mirror image\n"
+    "  --no-flip          describe the chip only (default: the mean of the chip's and its mirror\n"
+    "                     image's descriptors, +0.35 points on LFW for ~3.5 ms more per face)\n"
     "  --landmarks        also print the 68 landmark points\n"
     "  --threads N        process N files at once (default 1)\n"
     "  --models DIR       model directory (default: the repository's models/)\n"
@@ -34,7 +35,7 @@ int RunEmbed(int argc, char** argv) {
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, {"list", "upsample", "scan-pixels", "threshold", "threads", "models"},
-                 {"json", "flip", "landmarks"}, &args, &error)) {
+                 {"json", "flip", "no-flip", "landmarks"}, &args, &error)) {
     return UsageError("embed", error);
   }
   if (args.Has("help")) {

@@ -84,7 +84,8 @@ bool PipelineOptionsFrom(const Args& args, face::PipelineOptions* options, std::
   options->detect.upsample = static_cast<int>(upsample);
   options->detect.max_scan_pixels = static_cast<long>(scan);
   options->detect.adjust_threshold = threshold;
-  options->flip = args.Has("flip");
+  // Flip augmentation is the default; --flip is still accepted (it was needed before).
+  options->flip = !args.Has("no-flip");
   return true;
 }
 

@@ -34,7 +34,7 @@ bool ParseArgs(int argc, char** argv, const std::set<std::string>& value_options
 bool GetDouble(const Args& args, const std::string& name, double fallback, double lo, double hi,
                double* out, std::string* error);
 
-// --upsample N, --scan-pixels N (0 = no cap), --flip, --threshold T.
+// --upsample N, --scan-pixels N (0 = no cap), --no-flip, --threshold T.
 bool PipelineOptionsFrom(const Args& args, face::PipelineOptions* options, std::string* error);
 
 // Loads the models from --models DIR or FacePipeline::DefaultModelsDir().

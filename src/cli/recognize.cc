@@ -30,7 +30,7 @@ const char kRecognizeHelp[] =
     "                     video: {\"file\":..,\"person\":..,\"frames\":[{\"t\":..,\"faces\":[..]}]}\n"
     "                     unreadable: {\"file\":..,\"error\":..}\n"
     "  --list FILE        also read input paths from FILE, one per line\n"
-    "  --upsample N, --scan-pixels N, --threshold T, --flip, --threads N, --models DIR: as in embed\n"
+    "  --upsample N, --scan-pixels N, --threshold T, --no-flip, --threads N, --models DIR: as in embed\n"
     "\n"
     "Exit status: 0 when every file was read, 1 when any was not, 2 for a usage error.\n";
 
@@ -105,7 +105,7 @@ int RunRecognize(int argc, char** argv) {
   if (!ParseArgs(argc, argv,
                  {"gallery", "tolerance", "every", "list", "upsample", "scan-pixels", "threshold",
                   "threads", "models"},
-                 {"json", "flip", "first"}, &args, &error)) {
+                 {"json", "flip", "no-flip", "first"}, &args, &error)) {
     return UsageError("recognize", error);
   }
   if (args.Has("help")) {

@@ -27,7 +27,7 @@ const char kTrainHelp[] =
     "                     with one image keeps it for training)\n"
     "  --tolerance T      tolerance for validation (default 0.6)\n"
     "  --json             print the report as one JSON object\n"
-    "  --upsample N, --scan-pixels N, --threshold T, --flip, --threads N, --models DIR: as in embed\n";
+    "  --upsample N, --scan-pixels N, --threshold T, --no-flip, --threads N, --models DIR: as in embed\n";
 
 struct Item {
   std::string person, path;
@@ -45,7 +45,7 @@ int RunTrain(int argc, char** argv) {
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, {"out", "val-split", "tolerance", "upsample", "scan-pixels", "threshold", "threads", "models"},
-                 {"json", "flip"}, &args, &error)) {
+                 {"json", "flip", "no-flip"}, &args, &error)) {
     return UsageError("train", error);
   }
   if (args.Has("help")) {

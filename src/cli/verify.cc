@@ -16,7 +16,7 @@ const char kVerifyHelp[] =
     "\n"
     "  --tolerance T      (default 0.6, the threshold dlib's network was trained for)\n"
     "  --json             {\"a\":..,\"b\":..,\"distance\":..,\"same\":true|false}\n"
-    "  --upsample N, --scan-pixels N, --threshold T, --flip, --models DIR: as in embed\n"
+    "  --upsample N, --scan-pixels N, --threshold T, --no-flip, --models DIR: as in embed\n"
     "\n"
     "Exit status: 0 when both faces were found (same or not), 1 when not, 2 for a usage error.\n";
 }  // namespace
@@ -25,7 +25,7 @@ int RunVerify(int argc, char** argv) {
   using namespace face_cli;
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, {"tolerance", "upsample", "scan-pixels", "threshold", "models"}, {"json", "flip"}, &args,
+  if (!ParseArgs(argc, argv, {"tolerance", "upsample", "scan-pixels", "threshold", "models"}, {"json", "flip", "no-flip"}, &args,
                  &error)) {
     return UsageError("verify", error);
   }
