@@ -1,5 +1,6 @@
 #!/bin/bash
-# Warm invoke overhead and cold start of the empty (echo) function: edgeface cloud vs
+# Warm invoke overhead of the empty C++ function (build/bin/empty_fn: echo on the runtime client)
+# and cold starts: edgeface cloud vs
 # serverless-offline@13 with serverless@3 (PEERS.md), measured in the same run; prints the ratio.
 #   bash bench/lambda/run.sh [BUILD_DIR] [N]
 # The peer is installed with npm into /tmp/edgeface-lambda-peer on first use (skipped if npm fails).
@@ -21,7 +22,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
 # --- edgeface cloud ---
 mkdir -p "$WORK/data/lambda"
-printf '{"Functions":[{"FunctionName":"echo","Command":["%s","fn","echo"]}]}\n' "$EDGEFACE" > "$WORK/data/lambda/functions.json"
+printf '{"Functions":[{"FunctionName":"echo","Command":["%s"]}]}\n' "$BUILD/bin/empty_fn" > "$WORK/data/lambda/functions.json"
 "$EDGEFACE" cloud --port 0 --data "$WORK/data" > "$WORK/cloud.out" 2> "$WORK/cloud.err" &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q "ready on" "$WORK/cloud.out" && break; sleep 0.1; done

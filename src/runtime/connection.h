@@ -24,6 +24,14 @@ struct HttpReply {
   std::string Header(std::string_view name) const;
 };
 
+// One request to send: `headers` must not hold Host or Content-Length (they are added).
+struct OutgoingRequest {
+  std::string_view method;
+  std::string_view target;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view body;
+};
+
 class Connection {
  public:
   // `address` is "host:port" (a hostname, an IPv4 address or a bracketed IPv6 address).
@@ -36,6 +44,11 @@ class Connection {
   base::StatusOr<HttpReply> Request(std::string_view method, std::string_view target,
                                     const std::vector<std::pair<std::string, std::string>>& headers,
                                     std::string_view body);
+
+  // HTTP/1.1 pipelining: sends every request in one write, then reads one reply per request, in
+  // order (a failure stops at the first reply that cannot be read). Only for a server known to
+  // answer pipelined requests (runtime/protocol.h, kPipeliningHeader); no reconnect.
+  base::StatusOr<std::vector<HttpReply>> Pipeline(const std::vector<OutgoingRequest>& requests);
 
  private:
   struct Impl;

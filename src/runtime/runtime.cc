@@ -34,37 +34,28 @@ class RuntimeApi {
   base::StatusOr<InvocationRequest> Next() {
     auto r = connection_.Request("GET", p::kNextPath, {}, {});
     if (!r.ok()) return r.status();
-    if (r->status != 200) {
-      return base::Status::Unavailable("GET next answered " + std::to_string(r->status) + ": " + r->body);
-    }
-    InvocationRequest request;
-    request.request_id = r->Header(p::kRequestIdHeader);
-    if (request.request_id.empty()) return base::Status::Unavailable("GET next: no request id header");
-    request.payload = std::move(r->body);
-    request.xray_trace_id = r->Header(p::kTraceIdHeader);
-    request.client_context = r->Header(p::kClientContextHeader);
-    request.cognito_identity = r->Header(p::kCognitoIdentityHeader);
-    request.function_arn = r->Header(p::kFunctionArnHeader);
-    std::string deadline = r->Header(p::kDeadlineMsHeader);
-    request.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
-    return request;
+    return ParseNext(*r);
   }
 
-  // Returns the HTTP status of the post (202 expected).
-  base::StatusOr<int> PostResult(const std::string& request_id, const InvocationResponse& response) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string target = std::string(p::kInvocationPrefix) + request_id;
-    if (response.is_success()) {
-      target += p::kResponseSuffix;
-      headers.emplace_back("Content-Type", response.content_type().empty() ? "application/json" : response.content_type());
-    } else {
-      target += p::kErrorSuffix;
-      headers.emplace_back("Content-Type", "application/json");
-      headers.emplace_back(std::string(p::kFunctionErrorTypeHeader), response.error_type());
+  // Posts the result of `request_id`; then, unless the post was answered with a 5xx (the runtime
+  // must exit), waits for the next invocation. With a Runtime API that advertises pipelining, the
+  // GET /next travels in the same write as the post. `post_status` receives the post's status.
+  base::StatusOr<InvocationRequest> PostResultAndNext(const std::string& request_id, const InvocationResponse& response,
+                                                      int* post_status) {
+    OutgoingRequest post = ResultRequest(request_id, response);
+    if (!pipelining_) {
+      auto r = connection_.Request(post.method, post.target, post.headers, post.body);
+      if (!r.ok()) return r.status();
+      *post_status = r->status;
+      if (r->status >= 500) return base::Status::Unavailable("the Runtime API answered " + std::to_string(r->status));
+      return Next();
     }
-    auto r = connection_.Request("POST", target, headers, response.payload());
-    if (!r.ok()) return r.status();
-    return r->status;
+    std::vector<OutgoingRequest> both = {std::move(post), OutgoingRequest{"GET", p::kNextPath, {}, {}}};
+    auto replies = connection_.Pipeline(both);
+    if (!replies.ok()) return replies.status();
+    *post_status = (*replies)[0].status;
+    if (*post_status >= 500) return base::Status::Unavailable("the Runtime API answered " + std::to_string(*post_status));
+    return ParseNext((*replies)[1]);
   }
 
   base::StatusOr<int> PostInitError(const std::string& message, const std::string& type) {
@@ -76,6 +67,44 @@ class RuntimeApi {
   }
 
  private:
+  base::StatusOr<InvocationRequest> ParseNext(HttpReply& r) {
+    if (r.status != 200) {
+      return base::Status::Unavailable("GET next answered " + std::to_string(r.status) + ": " + r.body);
+    }
+    InvocationRequest request;
+    request.request_id = r.Header(p::kRequestIdHeader);
+    if (request.request_id.empty()) return base::Status::Unavailable("GET next: no request id header");
+    request.payload = std::move(r.body);
+    request.xray_trace_id = r.Header(p::kTraceIdHeader);
+    request.client_context = r.Header(p::kClientContextHeader);
+    request.cognito_identity = r.Header(p::kCognitoIdentityHeader);
+    request.function_arn = r.Header(p::kFunctionArnHeader);
+    std::string deadline = r.Header(p::kDeadlineMsHeader);
+    request.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(std::strtoll(deadline.c_str(), nullptr, 10)));
+    pipelining_ = r.Header(p::kPipeliningHeader) == "1";
+    return request;
+  }
+
+  OutgoingRequest ResultRequest(const std::string& request_id, const InvocationResponse& response) {
+    OutgoingRequest r;
+    r.method = "POST";
+    target_ = std::string(p::kInvocationPrefix) + request_id;
+    if (response.is_success()) {
+      target_ += p::kResponseSuffix;
+      r.headers.emplace_back("Content-Type", response.content_type().empty() ? "application/json" : response.content_type());
+    } else {
+      target_ += p::kErrorSuffix;
+      r.headers.emplace_back("Content-Type", "application/json");
+      r.headers.emplace_back(std::string(p::kFunctionErrorTypeHeader), response.error_type());
+    }
+    r.target = target_;
+    r.body = response.payload();
+    return r;
+  }
+
+  std::string target_;        // of the last result post (OutgoingRequest holds a view of it)
+  bool pipelining_ = false;   // the last /next answer advertised kPipeliningHeader
+
   Connection connection_;
 };
 
@@ -144,8 +173,8 @@ int RunHandler(const InitFunction& init, const Handler& handler) {
     }
   }
 
+  auto next = rt.Next();
   for (;;) {
-    auto next = rt.Next();
     if (!next.ok()) {
       std::fprintf(stderr, "runtime: %s\n", next.status().ToString().c_str());
       return 1;
@@ -160,13 +189,10 @@ int RunHandler(const InitFunction& init, const Handler& handler) {
     // The function's output belongs to this invocation's log: flush it before we report.
     std::fflush(stdout);
     std::fflush(stderr);
-    auto posted = rt.PostResult(request.request_id, response);
-    if (!posted.ok()) {
-      std::fprintf(stderr, "runtime: posting the result failed: %s\n", posted.status().ToString().c_str());
-      return 1;
-    }
-    if (*posted >= 500) {
-      std::fprintf(stderr, "runtime: the Runtime API answered %d; exiting as Lambda requires\n", *posted);
+    int posted = 0;
+    next = rt.PostResultAndNext(request.request_id, response, &posted);
+    if (posted >= 500) {
+      std::fprintf(stderr, "runtime: the Runtime API answered %d; exiting as Lambda requires\n", posted);
       return 1;
     }
     // 413 (response too large) and 4xx: Lambda has recorded the error for this invocation.

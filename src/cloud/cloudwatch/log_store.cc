@@ -31,6 +31,7 @@ int64_t NowMs() {
 
 LogLineWriter::~LogLineWriter() {
   FlushPartial();
+  Flush();
   if (fd_ >= 0) close(fd_);
 }
 
@@ -44,19 +45,25 @@ base::Status LogLineWriter::Open(const std::string& root, std::string_view group
 
 void LogLineWriter::WriteEvent(int64_t ms, std::string_view message) {
   if (fd_ < 0) return;
-  buffer_.clear();
-  buffer_.append(std::to_string(ms)).push_back(' ');
+  char stamp[24];
+  auto [end, ec] = std::to_chars(stamp, stamp + sizeof stamp, ms);
+  buffer_.append(stamp, end).push_back(' ');
   buffer_.append(message);
-  if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
+  if (buffer_.back() == '\r') buffer_.pop_back();
   buffer_.push_back('\n');
+  if (!buffered_) Flush();
+}
+
+void LogLineWriter::Flush() {
   const char* p = buffer_.data();
   size_t left = buffer_.size();
-  while (left > 0) {
+  while (left > 0 && fd_ >= 0) {
     ssize_t n = write(fd_, p, left);
-    if (n <= 0) return;  // a full disk loses log lines, never the invocation
+    if (n <= 0) break;  // a full disk loses log lines, never the invocation
     p += n;
     left -= static_cast<size_t>(n);
   }
+  buffer_.clear();
 }
 
 void LogLineWriter::AppendOutput(std::string_view bytes) {

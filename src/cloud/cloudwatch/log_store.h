@@ -46,10 +46,16 @@ class LogLineWriter {
   // One event of our own (START/END/REPORT); a pending partial line is written first.
   void AppendLine(std::string_view line);
   void FlushPartial();
+  // Buffered: complete events are kept in memory until Flush() (one write(2) for many lines, e.g.
+  // START, the output, END and REPORT of one invocation). Unbuffered (the default): each event is
+  // written at once. The destructor flushes.
+  void set_buffered(bool buffered) { buffered_ = buffered; }
+  void Flush();
 
  private:
   void WriteEvent(int64_t ms, std::string_view message);
   int fd_ = -1;
+  bool buffered_ = false;
   std::string partial_;
   int64_t partial_ms_ = 0;
   std::string buffer_;

@@ -186,7 +186,9 @@ void MetricStore::Put(const MetricId& metric, double value, int64_t time_ms, con
   if (!std::isfinite(value)) return;
   const int64_t minute = (time_ms / 1000) / 60 * 60;
   std::lock_guard<std::mutex> lock(mu_);
-  Aggregate& a = open_[{metric, minute}];
+  auto it = open_.find(MetricMinuteLess::Ref{metric, minute});
+  if (it == open_.end()) it = open_.emplace(std::make_pair(metric, minute), Aggregate{}).first;
+  Aggregate& a = it->second;
   if (a.sample_count == 0) {
     a.unit = unit;
     if (keep_histogram && a.histogram.empty()) a.histogram.assign(kHistogramBuckets, 0);
@@ -196,7 +198,7 @@ void MetricStore::Put(const MetricId& metric, double value, int64_t time_ms, con
 
 base::Status MetricStore::Flush() {
   std::lock_guard<std::mutex> db_lock(db_mu_);  // before taking open_: flushes stay in order
-  std::map<std::pair<MetricId, int64_t>, Aggregate> batch;
+  std::map<std::pair<MetricId, int64_t>, Aggregate, MetricMinuteLess> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(open_);

@@ -65,6 +65,24 @@ struct MetricId {
   }
 };
 
+// Orders (metric, minute) keys, and finds one from a reference without copying the metric (Put
+// is called several times per Lambda invocation).
+struct MetricMinuteLess {
+  using is_transparent = void;
+  using Key = std::pair<MetricId, int64_t>;
+  struct Ref {
+    const MetricId& metric;
+    int64_t minute;
+  };
+  bool operator()(const Key& a, const Key& b) const { return a < b; }
+  bool operator()(const Key& a, const Ref& b) const {
+    return a.first < b.metric || (!(b.metric < a.first) && a.second < b.minute);
+  }
+  bool operator()(const Ref& a, const Key& b) const {
+    return a.metric < b.first || (!(b.first < a.metric) && a.minute < b.second);
+  }
+};
+
 class MetricStore {
  public:
   // Opens (creating) <dir>/metrics.db.
@@ -93,7 +111,7 @@ class MetricStore {
 
   std::chrono::milliseconds flush_interval_{1000};
   std::mutex mu_;  // guards open_
-  std::map<std::pair<MetricId, int64_t>, Aggregate> open_;  // (metric, minute start s) → samples
+  std::map<std::pair<MetricId, int64_t>, Aggregate, MetricMinuteLess> open_;  // (metric, minute start s) → samples
 
   std::mutex db_mu_;  // guards db_
   std::optional<base::Db> db_;

@@ -55,6 +55,18 @@ void PromRegistry::Add(const std::string& name, const Labels& labels, double del
   families_[name].series[key] += delta;
 }
 
+std::string RenderPromLabels(const Labels& labels) { return RenderLabels(labels); }
+
+void PromRegistry::AddRendered(const std::string& name, const std::string& rendered_labels, double delta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  families_[name].series[rendered_labels] += delta;
+}
+
+void PromRegistry::SetRendered(const std::string& name, const std::string& rendered_labels, double value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  families_[name].series[rendered_labels] = value;
+}
+
 void PromRegistry::Set(const std::string& name, const Labels& labels, double value) {
   std::string key = RenderLabels(labels);
   std::lock_guard<std::mutex> lock(mu_);

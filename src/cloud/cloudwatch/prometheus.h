@@ -17,6 +17,9 @@ namespace cloudwatch {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// {a="b",c="d"} with Prometheus' escapes; "" for no labels.
+std::string RenderPromLabels(const Labels& labels);
+
 class PromRegistry {
  public:
   enum class Type { kCounter, kGauge };
@@ -24,6 +27,9 @@ class PromRegistry {
   void Describe(const std::string& name, const std::string& help, Type type);
   void Add(const std::string& name, const Labels& labels, double delta);
   void Set(const std::string& name, const Labels& labels, double value);
+  // The same with the label set rendered once by RenderPromLabels (for hot paths).
+  void AddRendered(const std::string& name, const std::string& rendered_labels, double delta);
+  void SetRendered(const std::string& name, const std::string& rendered_labels, double value);
   // `collect` is called at each Render (without the registry's lock) before rendering.
   void AddCollector(std::function<void(PromRegistry&)> collect);
   std::string Render();

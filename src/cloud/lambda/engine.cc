@@ -198,6 +198,11 @@ base::StatusOr<FunctionConfig> Engine::GetFunction(const std::string& name) cons
   return it->second->config;
 }
 
+bool Engine::HasFunction(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return functions_.count(name) > 0;
+}
+
 std::vector<FunctionConfig> Engine::ListFunctions() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FunctionConfig> out;
@@ -342,11 +347,12 @@ void Engine::DeliverLocked(Instance& inst, std::function<void(const RuntimeEvent
   inv.deadline = inv.started + std::chrono::seconds(config.timeout_s);
   inv.deadline_epoch_ms = EpochMs() + int64_t{config.timeout_s} * 1000;
   ++inst.fn->stats.invocations;
-  inst.StartCapture();
+  inst.StartCapture(inv.request.want_log_tail);
   inst.WriteLogLine("START RequestId: " + inv.request_id + " Version: $LATEST");
   RuntimeEvent event;
   event.request_id = inv.request_id;
   event.payload = inv.request.payload;
+  event.owner = inst.current;  // keeps the payload alive until the event is written
   event.deadline_ms = inv.deadline_epoch_ms;
   event.function_arn = FunctionArn(config.name);
   event.trace_id = inv.request.trace_id;

@@ -94,6 +94,7 @@ class Engine {
   base::Status UpdateFunction(FunctionConfig config);
   base::Status DeleteFunction(const std::string& name);
   base::StatusOr<FunctionConfig> GetFunction(const std::string& name) const;
+  bool HasFunction(const std::string& name) const;
   std::vector<FunctionConfig> ListFunctions() const;
   base::StatusOr<FunctionStats> Stats(const std::string& name) const;
   std::string FunctionArn(const std::string& name) const;

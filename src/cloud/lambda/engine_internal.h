@@ -64,7 +64,8 @@ struct Engine::Instance : public InstanceRuntime {
   void OpenLog(const std::string& root, const std::string& group);
   void DrainOutput();                   // reads whatever the process wrote so far
   void WriteLogLine(const std::string& line);  // a line of ours (START/END/REPORT)
-  void StartCapture();
+  void FlushLog();                      // writes the buffered lines (one write(2))
+  void StartCapture(bool capture);      // capture this invocation's log for Tail?
   std::string StopCapture();            // this invocation's log, as captured
   void MonitorLoop();                   // thread: output → log; exit → engine
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -74,7 +75,9 @@ using InvokeCallback = std::function<void(InvokeResult)>;
 // One event handed to an instance by GET /runtime/invocation/next.
 struct RuntimeEvent {
   std::string request_id;
-  std::string payload;
+  // The invocation's payload (up to 6 MB), not copied: it stays valid while `owner` lives.
+  std::string_view payload;
+  std::shared_ptr<const void> owner;
   int64_t deadline_ms = 0;  // epoch ms
   std::string function_arn;
   std::string trace_id;

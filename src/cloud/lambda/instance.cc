@@ -82,6 +82,9 @@ InstanceRuntime::PostStatus Engine::Instance::PostInitError(std::string error_ty
 void Engine::Instance::OpenLog(const std::string& root, const std::string& group) {
   std::lock_guard<std::mutex> lock(log_mu_);
   base::Status s = log_.Open(root, group, log_stream);
+  // START, END and REPORT of a warm invocation reach the file in one write (FlushLog); the
+  // function's own output is written as the monitor reads it.
+  log_.set_buffered(true);
   if (!s.ok()) std::fprintf(stderr, "lambda: log of %s: %s\n", group.c_str(), s.ToString().c_str());
 }
 
@@ -115,9 +118,14 @@ void Engine::Instance::WriteLogLine(const std::string& line) {
   CaptureLocked("\n");
 }
 
-void Engine::Instance::StartCapture() {
+void Engine::Instance::FlushLog() {
   std::lock_guard<std::mutex> lock(log_mu_);
-  capturing_ = true;
+  log_.Flush();
+}
+
+void Engine::Instance::StartCapture(bool capture) {
+  std::lock_guard<std::mutex> lock(log_mu_);
+  capturing_ = capture;
   capture_.clear();
 }
 
@@ -140,7 +148,10 @@ void Engine::Instance::MonitorLoop() {
     if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
     int r = poll(fds, n, -1);
     if (r < 0 && errno == EINTR) continue;
-    if (n > 1 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) DrainOutput();
+    if (n > 1 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      DrainOutput();
+      FlushLog();
+    }
     if (fds[0].revents & POLLIN) break;
   }
   int status = 0;
@@ -154,6 +165,7 @@ void Engine::Instance::MonitorLoop() {
   }
   DrainOutput();
   engine->OnExit(*this, status);
+  FlushLog();
 }
 
 // ---- Runtime API events ----
@@ -217,6 +229,7 @@ InstanceRuntime::PostStatus Engine::OnInitError(Instance& inst, std::string erro
     inst.DrainOutput();
     inst.WriteLogLine("INIT_REPORT Init Duration: " + Fixed2(MsSince(inst.spawned_at)) +
                       " ms\tPhase: init\tStatus: error\tError Type: " + error_type);
+    inst.FlushLog();
     if (inst.current) {
       // The invocation that waited for this instance gets the runtime's own error, as on AWS.
       InvokeResult r;
@@ -258,7 +271,7 @@ void Engine::FinishLocked(Instance& inst, InvokeResult result, Pending& after) {
     options_.observer->OnInvocation(config.name, was_delivered ? duration_ms : -1,
                                     result.kind == InvokeResult::Kind::kFunctionError);
   }
-  if (!was_delivered) inst.StartCapture();
+  if (!was_delivered) inst.StartCapture(inv->request.want_log_tail);
   if (result.kind == InvokeResult::Kind::kFunctionError &&
       (result.error_type.starts_with("Runtime.") || result.error_type.starts_with("Sandbox."))) {
     inst.WriteLogLine(IsoNow() + " " + inv->request_id + " " + result.error_type);
@@ -277,6 +290,7 @@ void Engine::FinishLocked(Instance& inst, InvokeResult result, Pending& after) {
     report += "\tStatus: error\tError Type: " + result.error_type;
   }
   inst.WriteLogLine(report);
+  inst.FlushLog();
   std::string log = inst.StopCapture();
   if (inv->request.want_log_tail) {
     result.log_tail = log.size() > kLogTailBytes ? log.substr(log.size() - kLogTailBytes) : std::move(log);

@@ -58,7 +58,10 @@ class LambdaApi {
 
  private:
   LambdaApi(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+  // The hot path (lambda_api.cc).
   void Invoke(const std::string& name, http::Request&& request, http::Reply reply);
+  // Management (lambda_manage.cc).
+  void HandleFunctions(const std::vector<std::string>& segments, http::Request&& request, http::Reply reply);
   void HandleMappings(const std::vector<std::string>& segments, http::Request&& request, http::Reply reply);
   void HandleUrlConfig(const std::string& name, http::Request&& request, http::Reply reply);
   base::Status SaveRegistry();

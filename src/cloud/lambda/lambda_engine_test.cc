@@ -90,7 +90,12 @@ TEST_F(EngineTest, TwentyParallelCallsRunOnSeveralInstances) {
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&, i] {
       http::Response r = Invoke(*api_, "probe", json{{"sleep_ms", 300}, {"i", i}}.dump());
-      if (r.status == 200 && json::parse(r.body)["i"] == i) ++ok;
+      json body = json::parse(r.body, nullptr, false);
+      if (r.status == 200 && body.is_object() && body["i"] == i) {
+        ++ok;
+      } else {
+        ADD_FAILURE() << "call " << i << ": " << r.status << " " << r.body;  // which failure, when it does
+      }
     });
   }
   for (auto& t : threads) t.join();

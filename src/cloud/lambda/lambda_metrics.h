@@ -10,7 +10,9 @@
 // Thread-safety: as EngineObserver (quick, no I/O: the store buffers in memory).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "cloud/cloudwatch/metric_store.h"
@@ -33,9 +35,20 @@ class LambdaMetrics : public EngineObserver {
   static void CollectEngineGauges(cloudwatch::PromRegistry& prom, std::weak_ptr<Engine> engine);
 
  private:
-  void Put(const std::string& function, const char* metric, double value, const char* unit, bool histogram = false);
+  enum Metric { kInvocations, kErrors, kThrottles, kDuration, kConcurrentExecutions, kMetricCount };
+  // Built once per function: the events of every invocation then allocate nothing here.
+  struct FunctionIds {
+    cloudwatch::MetricId with_function[kMetricCount];  // dimension FunctionName=<name>
+    std::string prom_labels;                           // {function="<name>"}
+  };
+  const FunctionIds& Ids(const std::string& function);
+  void Put(const FunctionIds& ids, Metric metric, double value, int64_t now_ms);
+
   std::shared_ptr<cloudwatch::MetricStore> store_;
   std::shared_ptr<cloudwatch::PromRegistry> prom_;
+  cloudwatch::MetricId account_[kMetricCount];  // no dimension
+  std::mutex ids_mu_;  // guards ids_ (entries are never erased or changed: references stay valid)
+  std::map<std::string, FunctionIds, std::less<>> ids_;
 };
 
 }  // namespace cloud::lambda

@@ -52,6 +52,7 @@ class ChildProcess {
   pid_t pid_;
   int output_fd_;
   int pid_fd_;
+  int status_fd_ = -1;  // /proc/<pid>/status
   bool reaped_ = false;
 };
 
