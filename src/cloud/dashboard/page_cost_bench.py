@@ -64,7 +64,7 @@ def hold_page(cloud, screenshot=None):
     cmd = ["node", HOLD, "--url", cloud.endpoint + "/_dashboard/", "--seconds", "3600"]
     if screenshot:
         cmd += ["--screenshot", screenshot]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                          env=dict(os.environ, EDGEFACE_ROOT=ROOT))
     first = p.stdout.readline()
     if first.strip() != "OPEN":
@@ -73,8 +73,13 @@ def hold_page(cloud, screenshot=None):
 
 
 def close_page(p):
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=60)
+    p.stdin.close()  # page_hold.js stops when its input ends
+    try:
+        out = p.stdout.read()
+        p.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise
     return json.loads(out.strip().splitlines()[-1])
 
 

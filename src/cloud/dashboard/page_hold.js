@@ -4,6 +4,7 @@
 // errors. Used by page_cost_bench.py (the pipelines' latency with the page open vs closed).
 //
 //   node page_hold.js --url http://127.0.0.1:PORT/_dashboard/ --seconds 30 [--screenshot OUT.png]
+// It stops early when its standard input is closed.
 "use strict";
 
 const fs = require("fs");
@@ -26,6 +27,7 @@ function pct(v, p) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "edgeface-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1400, height: 1000 },
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
@@ -41,12 +43,13 @@ function pct(v, p) {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(o.url, { waitUntil: "load" });
   console.log("OPEN");
-  const stop = Date.now() + Number(o.seconds) * 1000;
+  const started = Date.now();
+  const stop = started + Number(o.seconds) * 1000;
   let shot = false;
   await new Promise((resolve) => {
     const tick = async () => {
-      // A screenshot near the middle of the run, when the page shows the most.
-      if (o.screenshot && !shot && Date.now() > stop - (Number(o.seconds) * 1000) / 3) {
+      // A screenshot 20 s into the run (the devices are streaming by then).
+      if (o.screenshot && !shot && Date.now() > started + 20000) {
         shot = true;
         await page.screenshot({ path: o.screenshot, fullPage: true }).catch((e) => errors.push(String(e)));
       }
@@ -54,12 +57,18 @@ function pct(v, p) {
       setTimeout(tick, 250);
     };
     tick();
-    process.on("SIGTERM", resolve);
+    // Stops early when its standard input ends (the bench closes it).
+    process.stdin.on("end", resolve);
+    process.stdin.on("close", resolve);
+    process.stdin.resume();
+    context.on("close", () => { errors.push("the browser closed"); resolve(); });
   });
-  await context.close();
+  // A browser that went away can leave close() pending: do not wait for it for ever.
+  await Promise.race([context.close(), new Promise((r) => setTimeout(r, 10000))]);
   fs.rmSync(profile, { recursive: true, force: true });
   console.log(JSON.stringify({ polls: polls.length, state_ms_p50: pct(polls, 50), state_ms_p99: pct(polls, 99),
                                state_ms_max: polls.length ? Math.round(Math.max(...polls)) : null, errors }));
+  process.exit(0);
 })().catch((e) => {
   console.log(JSON.stringify({ error: e.message }));
   process.exit(1);

@@ -205,7 +205,9 @@ function drawThumbnail(canvas, rec) {
   const video = document.createElement("video");
   video.muted = true;
   video.preload = "auto";
+  decoding = true;
   const done = (ok) => {
+    decoding = false;
     canvas.dataset.state = ok ? "drawn" : "failed";
     video.removeAttribute("src");
     video.load();
@@ -231,6 +233,7 @@ function drawThumbnail(canvas, rec) {
   }, { once: true });
   video.addEventListener("error", () => done(false), { once: true });
   canvas.dataset.state = "loading";
+  setTimeout(() => { if (canvas.dataset.state === "loading") done(false); }, 15000);  // never stuck
   video.src = objectUrl(rec.clip.bucket, rec.clip.key);
 }
 
@@ -251,6 +254,9 @@ function recognitionCard(rec) {
 }
 
 const cards = new Map();  // request_id → card
+// One clip decoded at a time: with 4 devices 8 answers arrive per second, and decoding a 1080p
+// clip each would take the CPU the pipelines run on (the newest waiting card goes next).
+let decoding = false;
 function renderRecognitions(list) {
   const box = $("#recognitions");
   $("#no-recognitions").hidden = list.length > 0;
@@ -264,7 +270,7 @@ function renderRecognitions(list) {
     keep.add(rec.request_id);
     if (box.children[i + 1] !== card) box.insertBefore(card, box.children[i + 1] || null);
     const canvas = card.querySelector("canvas");
-    if (rec.clip && canvas.dataset.state === "waiting") {
+    if (rec.clip && canvas.dataset.state === "waiting" && !decoding) {
       card.querySelector("a").href = objectUrl(rec.clip.bucket, rec.clip.key);
       drawThumbnail(canvas, rec);
     }
