@@ -43,7 +43,9 @@ http::Response Plain(int status, std::string message) {
 
 }  // namespace
 
-json UrlEvent(const http::Request& request, const std::string& url_id, const std::string& request_id) {
+namespace {
+// Everything of the event but its body.
+json UrlEventHead(const http::Request& request, const std::string& url_id, const std::string& request_id) {
   json headers = json::object();
   json cookies = json::array();
   for (const auto& [name, value] : request.headers.fields()) {
@@ -97,6 +99,16 @@ json UrlEvent(const http::Request& request, const std::string& url_id, const std
       {"isBase64Encoded", false}};
   if (!cookies.empty()) event["cookies"] = cookies;
   if (!query.empty()) event["queryStringParameters"] = query;
+  return event;
+}
+
+bool HasBinaryBody(const http::Request& request) {
+  return !request.body.empty() && !IsTextual(request.headers.GetOr("Content-Type", ""));
+}
+}  // namespace
+
+json UrlEvent(const http::Request& request, const std::string& url_id, const std::string& request_id) {
+  json event = UrlEventHead(request, url_id, request_id);
   if (!request.body.empty()) {
     if (IsTextual(request.headers.GetOr("Content-Type", ""))) {
       event["body"] = request.body;
@@ -106,6 +118,25 @@ json UrlEvent(const http::Request& request, const std::string& url_id, const std
     }
   }
   return event;
+}
+
+std::string UrlEventPayload(const http::Request& request, const std::string& url_id, const std::string& request_id) {
+  if (!HasBinaryBody(request)) {
+    return UrlEvent(request, url_id, request_id).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  // Pipeline 1's frame is a ~200 KB binary body. Its base64 text needs no JSON escaping, so it is
+  // appended to the event's text rather than stored in a json value that dump() then copies
+  // character by character through its escaper (8-20 ms per event on a loaded machine).
+  json head = UrlEventHead(request, url_id, request_id);
+  head["isBase64Encoded"] = true;
+  std::string payload = head.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string body = base::Base64Encode(request.body);
+  payload.pop_back();  // the closing brace of the head object
+  payload.reserve(payload.size() + body.size() + 12);
+  payload += ",\"body\":\"";
+  payload += body;
+  payload += "\"}";
+  return payload;
 }
 
 http::Response UrlResponse(const InvokeResult& result) {
@@ -185,7 +216,7 @@ base::StatusOr<UrlConfig> FunctionUrls::Create(UrlConfig config) {
     InvokeRequest invoke;
     invoke.function_name = function;
     std::string request_id = NewRequestId();
-    invoke.payload = UrlEvent(request, url_id, request_id).dump(-1, ' ', false, json::error_handler_t::replace);
+    invoke.payload = UrlEventPayload(request, url_id, request_id);
     if (invoke.payload.size() > 6 * 1024 * 1024) return reply(Plain(413, "Request Entity Too Large"));
     engine->Invoke(std::move(invoke), [reply](InvokeResult result) { reply(UrlResponse(result)); });
   };

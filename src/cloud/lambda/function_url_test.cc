@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "client/http_client.h"
 #include "cloud/lambda/function_url.h"
 #include "cloud/lambda/lambda_test_util.h"
@@ -23,6 +24,28 @@ TEST(FunctionUrlResponse, MapsStatusHeadersCookiesAndBase64Body) {
   int cookies = 0;
   for (const auto& [k, v] : r.headers.fields()) cookies += http::EqualsIgnoreCase(k, "Set-Cookie");
   EXPECT_EQ(cookies, 2);
+}
+
+TEST(FunctionUrlEvent, TheSplicedPayloadIsTheEventForBinaryAndTextBodies) {
+  for (const char* type : {"image/jpeg", "application/json"}) {
+    http::Request request;
+    request.method = "POST";
+    request.raw_path = request.path = "/";
+    request.remote_addr = "127.0.0.1:5555";
+    request.headers.Add("Content-Type", type);
+    request.body = std::string(type) == "image/jpeg" ? std::string("\xff\xd8\xff\x00\x01\"\\frame", 12)
+                                                      : std::string(R"({"image":"aGk=","note":"a \"quote\""})");
+    json spliced = json::parse(UrlEventPayload(request, "id", "req"));
+    json expected = UrlEvent(request, "id", "req");
+    for (json* e : {&spliced, &expected}) {  // the clock may tick between the two
+      (*e)["requestContext"].erase("time");
+      (*e)["requestContext"].erase("timeEpoch");
+    }
+    EXPECT_EQ(spliced, expected) << type;
+    EXPECT_EQ(spliced["isBase64Encoded"], std::string(type) == "image/jpeg") << type;
+    const std::string body = spliced["body"];
+    EXPECT_EQ(spliced["isBase64Encoded"] ? *base::Base64Decode(body) : body, request.body) << type;
+  }
 }
 
 TEST(FunctionUrlResponse, ABodyThatIsNotTheBase64ItClaimsIsA502) {
