@@ -3,7 +3,7 @@
 // made and how long each took as the browser saw it (request start → response end), plus page
 // errors. Used by page_cost_bench.py (the pipelines' latency with the page open vs closed).
 //
-//   node page_hold.js --url http://127.0.0.1:PORT/_dashboard/ --seconds 30 [--screenshot OUT.png]
+//   [EDGEFACE_PAGE_NO_CLIPS=1] node page_hold.js --url http://127.0.0.1:PORT/_dashboard/ --seconds 30 [--screenshot OUT.png]
 // It stops early when its standard input is closed.
 "use strict";
 
@@ -41,6 +41,9 @@ function pct(v, p) {
   });
   page.on("requestfailed", (r) => errors.push(r.url() + " " + (r.failure() || {}).errorText));
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Diagnostic: EDGEFACE_PAGE_NO_CLIPS=1 refuses the page's clip downloads, so no thumbnail is
+  // decoded (what the rest of the page costs).
+  if (process.env.EDGEFACE_PAGE_NO_CLIPS === "1") await page.route("**/api/object?*", (route) => route.abort());
   await page.goto(o.url, { waitUntil: "load" });
   console.log("OPEN");
   const started = Date.now();

@@ -1,5 +1,8 @@
 // The edgeface cloud dashboard: polls /_dashboard/api/state every second and draws it; the log
 // tail and the bucket browser are fetched on demand. No framework, no build step.
+// The page often runs on the cloud's own machine, so it does as little as it can per poll: only
+// what changed is redrawn (cells, charts, rows, log lines), thumbnails are decoded once per card,
+// for the newest cards only and at most one every few seconds, and a hidden tab polls every 5 s.
 "use strict";
 
 const api = (path) => fetch("api/" + path, { cache: "no-store" }).then((r) => {
@@ -99,10 +102,16 @@ function renderFunctions(functions) {
                    init, f.peak_concurrency, w.duration_p50_ms, w.duration_p99_ms];
     cells.forEach((v, i) => {
       const td = row.cells[i];
-      td.textContent = v == null ? "–" : v;
+      const text = v == null ? "–" : String(v);
+      if (td.textContent === text) return;  // an unchanged cell is not touched (no relayout)
+      td.textContent = text;
       td.classList.toggle("bad", (i === 6 || i === 7) && v > 0);
     });
+    // The charts are redrawn only when their minutes changed (not every poll).
     const m = f.minutes || [];
+    const chartKey = m.map((x) => [x.t, x.invocations, x.errors, x.throttles, x.concurrency_max].join()).join(";");
+    if (row.dataset.chartKey === chartKey) continue;
+    row.dataset.chartKey = chartKey;
     barChart(row.cells[13].firstChild, [
       { values: m.map((x) => x.invocations - x.errors), color: color("--inv") },
       { values: m.map((x) => x.errors), color: color("--err") },
@@ -122,15 +131,24 @@ function renderFunctions(functions) {
 
 // Replaces a table's rows, but only the rows whose text changed: a row under the pointer stays
 // the same element between polls, so a click on its link is not lost to a redraw.
+// Within a row of the same shape only the cells whose text changed are replaced (a device's
+// "N s ago" changes every second; the rest of its row does not).
 function fillTable(sel, rows) {
   const body = $(sel + " tbody");
   const text = (c) => (c instanceof Node ? c.textContent : c == null ? "–" : String(c));
   rows.forEach((cells, i) => {
-    const key = cells.map(text).join("\u0001");
+    const texts = cells.map(text);
+    const key = texts.join("\u0001");
     const old = body.rows[i];
     if (old && old.dataset.key === key) return;
+    if (old && old.cells.length === cells.length && old.dataset.first === texts[0]) {
+      texts.forEach((t, j) => { if (old.cells[j].textContent !== t) old.cells[j].replaceChildren(el("td", {}, cells[j]).firstChild); });
+      old.dataset.key = key;
+      return;
+    }
     const row = el("tr", {}, ...cells.map((c) => el("td", {}, c)));
     row.dataset.key = key;
+    row.dataset.first = texts[0];
     if (old) old.replaceWith(row); else body.append(row);
   });
   while (body.rows.length > rows.length) body.rows[rows.length].remove();
@@ -254,13 +272,22 @@ function recognitionCard(rec) {
 }
 
 const cards = new Map();  // request_id → card
-// One clip decoded at a time: with 4 devices 8 answers arrive per second, and decoding a 1080p
-// clip each would take the CPU the pipelines run on (the newest waiting card goes next).
+// Decoding a frame of a 1080p clip (from its GOP start) is most of what the page costs the CPU the
+// pipelines run on: with 4 devices 8 answers arrive per second. So: one clip decoded at a time, at
+// most one decode started every THUMB_GAP_MS, only for the newest THUMB_CARDS cards, none while the
+// tab is hidden; a card that left the newest ones without its frame keeps its dark placeholder
+// ("skipped"). Of the waiting cards, the one whose frame is nearest its clip's start goes next: the
+// browser decodes from the clip's key frame up to the frame, so that is the cheapest decode. A
+// drawn thumbnail is never decoded again.
+const THUMB_CARDS = 4;
+const THUMB_GAP_MS = 4000;
 let decoding = false;
+let lastDecodeStart = 0;
 function renderRecognitions(list) {
   const box = $("#recognitions");
   $("#no-recognitions").hidden = list.length > 0;
   const keep = new Set();
+  let next = null;  // the waiting card to decode now, with its answer
   list.forEach((rec, i) => {
     let card = cards.get(rec.request_id);
     if (!card) {
@@ -270,11 +297,23 @@ function renderRecognitions(list) {
     keep.add(rec.request_id);
     if (box.children[i + 1] !== card) box.insertBefore(card, box.children[i + 1] || null);
     const canvas = card.querySelector("canvas");
-    if (rec.clip && canvas.dataset.state === "waiting" && !decoding) {
+    if (rec.clip && !card.dataset.clip) {
+      card.dataset.clip = "1";
       card.querySelector("a").href = objectUrl(rec.clip.bucket, rec.clip.key);
-      drawThumbnail(canvas, rec);
     }
+    if (canvas.dataset.state !== "waiting") return;
+    if (i >= THUMB_CARDS) {
+      canvas.dataset.state = "skipped";
+      canvas.title = "thumbnail skipped (only the newest cards are decoded); click to open the clip";
+      return;
+    }
+    if (rec.clip && (!next || rec.clip.offset_s < next.rec.clip.offset_s)) next = { canvas, rec };
   });
+  const now = Date.now();
+  if (next && !decoding && !document.hidden && now - lastDecodeStart >= THUMB_GAP_MS) {
+    lastDecodeStart = now;
+    drawThumbnail(next.canvas, next.rec);
+  }
   for (const [id, card] of cards) {
     if (!keep.has(id)) { card.remove(); cards.delete(id); }
   }
@@ -285,12 +324,36 @@ async function refreshLog() {
   if (!fn) return;
   const tail = await api("logs?function=" + encodeURIComponent(fn) + "&limit=200");
   const pre = $("#log");
-  const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 20;
-  pre.replaceChildren(...tail.events.map((e) => {
+  const line = (e) => {
     const kind = e.report ? "report" : e.message.startsWith("START ") ? "start" : e.message.startsWith("END ") ? "end" : "";
-    return el("div", { className: kind }, el("span", { className: "time" }, new Date(e.t).toISOString().slice(11, 23) + " "), e.message);
-  }));
+    const div = el("div", { className: kind }, el("span", { className: "time" }, new Date(e.t).toISOString().slice(11, 23) + " "), e.message);
+    div.dataset.key = e.t + "\u0001" + e.stream + "\u0001" + e.message;
+    return div;
+  };
+  // Only the events after the last one shown are added (and the oldest dropped): rebuilding 200
+  // lines every second was a relayout of the whole tail per poll.
+  const keys = tail.events.map((e) => e.t + "\u0001" + e.stream + "\u0001" + e.message);
+  const last = pre.dataset.fn === fn && pre.lastElementChild ? pre.lastElementChild.dataset.key : null;
+  const from = last == null ? -1 : keys.lastIndexOf(last);
+  if (from === keys.length - 1 && pre.children.length === keys.length) return;  // nothing new
+  const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 20;
+  if (from < 0) {
+    pre.replaceChildren(...tail.events.map(line));
+  } else {
+    pre.append(...tail.events.slice(from + 1).map(line));
+    while (pre.children.length > keys.length) pre.firstElementChild.remove();
+  }
+  pre.dataset.fn = fn;
   if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+// The log tail is fetched every poll only while its panel is on screen; off screen, every 5th poll
+// (each refresh is a request and a read of the function's newest log streams on the server).
+let logVisible = true;
+let polls = 0;
+if ("IntersectionObserver" in window) {
+  new IntersectionObserver((entries) => { logVisible = entries[entries.length - 1].isIntersecting; })
+    .observe($("#logs-panel"));
 }
 
 async function tick() {
@@ -300,12 +363,13 @@ async function tick() {
     renderFunctions(state.functions);
     renderStorage(state);
     renderRecognitions(state.recognitions || []);
-    await refreshLog();
+    if (logVisible || polls % 5 === 0) await refreshLog();
+    polls++;
     $("#status").textContent = "live · " + new Date(state.time_ms).toLocaleTimeString();
   } catch (err) {
     $("#status").textContent = "disconnected (" + err.message + "), retrying";
   }
-  setTimeout(tick, 1000);
+  setTimeout(tick, document.hidden ? 5000 : 1000);  // a hidden tab polls less often
 }
 
 $("#log-function").onchange = refreshLog;
