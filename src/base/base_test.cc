@@ -4,6 +4,7 @@
 
 #include "base/files.h"
 #include "base/status.h"
+#include "base/time_format.h"
 
 namespace base {
 namespace {
@@ -99,3 +100,12 @@ TEST_F(FilesTest, SqliteTransactionRollsBackUnlessCommitted) {
 
 }  // namespace
 }  // namespace base
+
+namespace {
+TEST(TimeFormat, UtcMillisTimeInBothOfAwsZoneSpellings) {
+  EXPECT_EQ(base::UtcMillisTime(1795454100350), "2026-11-23T17:15:00.350Z");
+  EXPECT_EQ(base::UtcMillisTime(1795454100007, "+0000"), "2026-11-23T17:15:00.007+0000");
+  EXPECT_EQ(base::UtcMillisTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_GT(base::EpochMillisNow(), 1795454100000);
+}
+}  // namespace

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cloud/lambda/engine_internal.h"
+#include "base/time_format.h"
 
 namespace cloud::lambda {
 
@@ -26,16 +27,6 @@ struct Engine::AsyncEvent {
 
 namespace {
 
-std::string IsoTime(int64_t epoch_ms) {
-  std::time_t t = epoch_ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(epoch_ms % 1000));
-  return out;
-}
 
 // A JSON value when the text parses as one, else the text as a JSON string.
 nlohmann::json JsonOrString(const std::string& text) {
@@ -149,7 +140,7 @@ void Engine::OnAsyncDone(const AsyncEvent& e, const InvokeResult& result) {
       // Lambda's destination record (the on-failure / on-success invocation record).
       nlohmann::json record = {
           {"version", "1.0"},
-          {"timestamp", IsoTime(now)},
+          {"timestamp", base::UtcMillisTime(now)},
           {"requestContext",
            {{"requestId", e.request_id},
             {"functionArn", FunctionArn(e.function) + ":$LATEST"},

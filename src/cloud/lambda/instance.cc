@@ -13,6 +13,7 @@
 #include "cloud/lambda/engine_internal.h"
 #include "cloud/lambda/errors.h"
 #include "runtime/protocol.h"
+#include "base/time_format.h"
 
 namespace cloud::lambda {
 
@@ -30,18 +31,6 @@ std::string StreamName(const std::string& id) {
   return std::string(date) + "/[$LATEST]" + id;
 }
 
-std::string IsoNow() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, ms);
-  return out;
-}
 
 std::string Fixed2(double v) {
   char buf[32];
@@ -274,7 +263,7 @@ void Engine::FinishLocked(Instance& inst, InvokeResult result, Pending& after) {
   if (!was_delivered) inst.StartCapture(inv->request.want_log_tail);
   if (result.kind == InvokeResult::Kind::kFunctionError &&
       (result.error_type.starts_with("Runtime.") || result.error_type.starts_with("Sandbox."))) {
-    inst.WriteLogLine(IsoNow() + " " + inv->request_id + " " + result.error_type);
+    inst.WriteLogLine(base::UtcMillisTime(base::EpochMillisNow()) + " " + inv->request_id + " " + result.error_type);
   }
   inst.WriteLogLine("END RequestId: " + inv->request_id);
   std::string report = "REPORT RequestId: " + inv->request_id + "\tDuration: " + Fixed2(duration_ms) +
@@ -394,7 +383,7 @@ void Engine::ReaperLoop() {
               r.payload = ErrorJson("RequestId: " + r.request_id + " Error: Task timed out after " + secs + " seconds",
                                     r.error_type);
               inst->DrainOutput();
-              inst->WriteLogLine(IsoNow() + " " + r.request_id + " Task timed out after " + secs + " seconds");
+              inst->WriteLogLine(base::UtcMillisTime(base::EpochMillisNow()) + " " + r.request_id + " Task timed out after " + secs + " seconds");
               KillLocked(*inst, "timeout");
             } else {
               KillLocked(*inst, "out of memory");

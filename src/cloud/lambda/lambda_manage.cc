@@ -10,6 +10,14 @@
 
 namespace cloud::lambda {
 
+namespace {
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+}  // namespace
+
 using json = nlohmann::json;
 
 // /VERSION/functions[/NAME[/SUB]] for everything but POST .../invocations.
@@ -69,9 +77,7 @@ void LambdaApi::HandleFunctions(const std::vector<std::string>& seg, http::Reque
     base::Status s = engine_->DeleteFunction(name);
     if (s.ok()) s = SaveRegistry();
     if (!s.ok()) return reply(ErrorFor(s));
-    http::Response r;
-    r.status = 204;
-    return reply(std::move(r));
+    return reply(NoContent());
   }
   if (sub == "configuration" && m == "GET") return reply(Json(200, ConfigJson(*config, arn, ctx_)));
   if (sub == "configuration" && m == "PUT") {
@@ -111,11 +117,7 @@ void LambdaApi::HandleFunctions(const std::vector<std::string>& seg, http::Reque
       base::Status s = engine_->UpdateFunction(c);
       if (s.ok()) s = SaveRegistry();
       if (!s.ok()) return reply(ErrorFor(s));
-      if (m == "DELETE") {
-        http::Response r;
-        r.status = 204;
-        return reply(std::move(r));
-      }
+      if (m == "DELETE") return reply(NoContent());
       return reply(Json(200, {{"ReservedConcurrentExecutions", *c.reserved_concurrency}}));
     }
   }
@@ -154,11 +156,7 @@ void LambdaApi::HandleFunctions(const std::vector<std::string>& seg, http::Reque
       base::Status s = engine_->UpdateFunction(c);
       if (s.ok()) s = SaveRegistry();
       if (!s.ok()) return reply(ErrorFor(s));
-      if (m == "DELETE") {
-        http::Response r;
-        r.status = 204;
-        return reply(std::move(r));
-      }
+      if (m == "DELETE") return reply(NoContent());
       return reply(Json(202, status_json(*engine_->GetFunction(name))));
     }
   }
@@ -278,9 +276,7 @@ void LambdaApi::HandleUrlConfig(const std::string& name, http::Request&& request
     base::Status s = urls_->Delete(name);
     if (s.ok()) s = SaveRegistry();
     if (!s.ok()) return reply(ErrorFor(s));
-    http::Response r;
-    r.status = 204;
-    return reply(std::move(r));
+    return reply(NoContent());
   }
   reply(Error(404, "ResourceNotFoundException", "Unknown Lambda operation: " + m + " " + request.path));
 }

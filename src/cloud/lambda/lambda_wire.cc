@@ -1,5 +1,7 @@
 #include "cloud/lambda/lambda_wire.h"
 
+#include "base/time_format.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -7,16 +9,7 @@ namespace cloud::lambda {
 
 using json = nlohmann::json;
 
-std::string LastModified(int64_t epoch_ms) {
-  std::time_t t = epoch_ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%s.%03d+0000", buf, static_cast<int>(epoch_ms % 1000));
-  return out;
-}
+std::string LastModified(int64_t epoch_ms) { return base::UtcMillisTime(epoch_ms, "+0000"); }
 
 http::Response Error(int status, std::string_view code, const std::string& message) {
   http::Response r;

@@ -1,4 +1,5 @@
 #include "cloud/lambda/s3_trigger.h"
+#include "base/time_format.h"
 
 #include <cstdio>
 #include <ctime>
@@ -8,21 +9,6 @@
 namespace cloud::lambda {
 
 int64_t EpochMs();  // engine.cc
-
-namespace {
-
-std::string IsoMs(int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
-}  // namespace
 
 std::string S3EventKey(const std::string& key) {
   std::string out;
@@ -63,7 +49,7 @@ std::string S3EventJson(const std::string& region, const std::string& bucket, co
       {"eventVersion", "2.1"},
       {"eventSource", "aws:s3"},
       {"awsRegion", region},
-      {"eventTime", IsoMs(time_ms)},
+      {"eventTime", base::UtcMillisTime(time_ms)},
       {"eventName", name},
       {"userIdentity", {{"principalId", "AWS:000000000000"}}},
       {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},
