@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "base/files.h"
+#include "base/ids.h"
 #include "base/status.h"
 #include "base/time_format.h"
 
@@ -107,5 +113,27 @@ TEST(TimeFormat, UtcMillisTimeInBothOfAwsZoneSpellings) {
   EXPECT_EQ(base::UtcMillisTime(1795454100007, "+0000"), "2026-11-23T17:15:00.007+0000");
   EXPECT_EQ(base::UtcMillisTime(0), "1970-01-01T00:00:00.000Z");
   EXPECT_GT(base::EpochMillisNow(), 1795454100000);
+}
+}  // namespace
+
+namespace {
+TEST(Ids, UuidsAreVersion4AndDistinctAcrossThreads) {
+  const std::regex v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::vector<std::string> a, b;
+  std::thread t([&b] { for (int i = 0; i < 5000; ++i) b.push_back(base::NewUuid()); });
+  for (int i = 0; i < 5000; ++i) a.push_back(base::NewUuid());
+  t.join();
+  std::set<std::string> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  EXPECT_EQ(all.size(), 10000u);  // two threads' generators are seeded apart
+  for (const std::string& id : all) ASSERT_TRUE(std::regex_match(id, v4)) << id;
+}
+
+TEST(Ids, RandomStringUsesOnlyTheAlphabetAndAllOfIt) {
+  std::string s = base::RandomString(4000, "AB7");
+  EXPECT_EQ(s.size(), 4000u);
+  EXPECT_EQ(s.find_first_not_of("AB7"), std::string::npos);
+  for (char c : std::string("AB7")) EXPECT_NE(s.find(c), std::string::npos) << c;
+  EXPECT_NE(base::RandomString(16, "0123456789ABCDEF"), base::RandomString(16, "0123456789ABCDEF"));
 }
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "base/ids.h"
 #include "cloud/cloudwatch/log_store.h"
 
 namespace cloudwatch {
@@ -21,21 +21,12 @@ struct ApiError {
   std::string message;
 };
 
-std::string RequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", static_cast<unsigned>(rng()),
-                static_cast<unsigned>(rng() & 0xffff), static_cast<unsigned>(rng() & 0xfff),
-                static_cast<unsigned>(rng() & 0xfff), static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
-  return buf;
-}
-
 http::Response JsonResponse(int status, const json& body) {
   http::Response r;
   r.status = status;
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   r.headers.Set("Content-Type", "application/x-amz-json-1.1");
-  r.headers.Set("x-amzn-RequestId", RequestId());
+  r.headers.Set("x-amzn-RequestId", base::NewUuid());
   return r;
 }
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
-#include <random>
 #include <set>
 
 #include "aws/xml_writer.h"
+#include "base/ids.h"
 #include "http/url.h"
 
 namespace cloudwatch {
@@ -21,15 +21,6 @@ struct ApiError {
   std::string code;
   std::string message;
 };
-
-std::string RequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-b%03x-%012llx", static_cast<unsigned>(rng()),
-                static_cast<unsigned>(rng() & 0xffff), static_cast<unsigned>(rng() & 0xfff),
-                static_cast<unsigned>(rng() & 0xfff), static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
-  return buf;
-}
 
 std::string Num(double v) {
   char buf[64];
@@ -318,7 +309,7 @@ cloud::ServiceRoute PrometheusRoute() {
 }
 
 http::Response MonitoringApi::HandleNow(const http::Request& request) {
-  const std::string id = RequestId();
+  const std::string id = base::NewUuid();
   Params params;
   auto add = [&](std::string_view text) {
     auto pairs = http::ParseQueryString(text, true);
