@@ -12,7 +12,9 @@
 #include <functional>
 #include <vector>
 
+#include "face/detector.h"
 #include "face/fhog.h"
+#include "face/hog_scan.h"
 #include "media/dlib_image.h"
 #include "media/image_decode.h"
 
@@ -22,6 +24,32 @@ double ThreadCpuMs() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double WallMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double ProcessCpuMs() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Median wall and process-CPU ms of `reps` runs (for scans that use a second thread).
+std::pair<double, double> WallAndCpuMs(int reps, const std::function<void()>& fn) {
+  std::vector<double> wall, cpu;
+  for (int i = 0; i < reps; ++i) {
+    const double w = WallMs(), c = ProcessCpuMs();
+    fn();
+    wall.push_back(WallMs() - w);
+    cpu.push_back(ProcessCpuMs() - c);
+  }
+  std::sort(wall.begin(), wall.end());
+  std::sort(cpu.begin(), cpu.end());
+  return {wall[reps / 2], cpu[reps / 2]};
 }
 
 double Ms(int reps, const std::function<void()>& fn) {
@@ -60,5 +88,40 @@ int main(int argc, char** argv) {
   });
   const double dlib_fhog = Ms(21, [&] { dlib::extract_fhog_features(frame, dlib_planes, 8, 10, 10); });
   Row("fHOG features, level 0", ours_fhog, dlib_fhog);
+
+  const dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+  const face::HogScanner scanner(detector);
+  face::HogFilterScratch filter_scratch;
+  std::vector<std::vector<float>> scores;
+  size_t stride = 0;
+  const double ours_filters = Ms(21, [&] { face::ApplyHogFilters(planes, scanner.bank(), &filter_scratch, &scores, &stride); });
+  dlib::array2d<float> saliency;
+  const double dlib_filters = Ms(21, [&] {
+    for (unsigned long d = 0; d < detector.num_detectors(); ++d) {
+      dlib::impl::apply_filters_to_fhog(detector.get_processed_w(d).get_detect_argument(), dlib_planes, saliency);
+    }
+  });
+  Row("filter bank (5 windows), level 0", ours_filters, dlib_filters);
+  dlib::pyramid_down<6> pyr;
+  dlib::array2d<dlib::rgb_pixel> down;
+  const double dlib_pyramid = Ms(21, [&] { pyr(frame, down); });
+  Row("pyramid step 1280x720 -> 1066x600", dlib_pyramid, dlib_pyramid);
+
+  std::printf("\nfull-resolution scan (upsample 0, faces from 80 px): wall ms / process CPU ms, median of 15\n");
+  std::printf("  %-10s %-8s %17s %17s %7s\n", "frame", "threads", "ours", "dlib", "ratio");
+  const face::FaceDetector face_detector;
+  for (const auto& size : {std::pair{854, 480}, {1280, 720}, {1920, 1080}}) {
+    const media::RgbImage f = media::Resize(*img, size.first, size.second);
+    for (int threads : {1, 2}) {
+      face::DetectOptions options{0, 0, 0, threads};
+      face_detector.Detect(f, options);  // warm: pools, buffers
+      const auto ours = WallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
+      options.dlib_scan = true;
+      face_detector.Detect(f, options);
+      const auto theirs = WallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
+      std::printf("  %4dx%-5d %-8d %7.1f / %7.1f %7.1f / %7.1f %6.2fx\n", size.first, size.second, threads,
+                  ours.first, ours.second, theirs.first, theirs.second, theirs.first / ours.first);
+    }
+  }
   return 0;
 }

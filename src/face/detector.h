@@ -48,6 +48,11 @@ struct DetectOptions {
   // (up to 2^upsample) whose image has at most this many pixels: faces the coarse scan missed
   // are found at the cost of a second, larger scan on frames without a face. 0: no second scan.
   long rescan_max_pixels = 0;
+  // Scan with dlib's own scan_fhog_pyramid instead of ours (src/face/hog_scan.h; the same
+  // detections, ~2-3x less CPU): the peer of bench_face. The environment variable
+  // EDGEFACE_DLIB_HOG=1 does the same for every scan of the process. Builds without AVX2 always
+  // use dlib's.
+  bool dlib_scan = false;
 };
 
 // The factor the image is scaled by before scanning (2^upsample, capped by max_scan_pixels).

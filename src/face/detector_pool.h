@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "face/detector.h"
+#if defined(EDGEFACE_DETECTOR_AVX2)
+#include "face/hog_scan.h"
+#endif
 
 namespace face {
 
@@ -45,6 +48,16 @@ struct FaceDetector::Pool {
     });
     return std::make_unique<dlib::frontal_face_detector>(fine_prototype);
   }
+#if defined(EDGEFACE_DETECTOR_AVX2)
+  // Our scan of the same detector (hog_scan.h), built on first use: only Detect, which runs after
+  // the CPU check, may execute its AVX2 code.
+  std::once_flag hog_once;
+  std::unique_ptr<HogScanner> hog;
+  const HogScanner* Hog() {
+    std::call_once(hog_once, [this] { hog = std::make_unique<HogScanner>(prototype); });
+    return hog->ok() ? hog.get() : nullptr;
+  }
+#endif
   void Release(Kind kind, std::unique_ptr<dlib::frontal_face_detector> d) {
     std::lock_guard<std::mutex> lock(mu);
     free[kind].push_back(std::move(d));

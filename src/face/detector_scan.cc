@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "face/detector_pool.h"
@@ -26,9 +28,48 @@ constexpr long kSplitMinPixels = 200 * 1000;
 // overlapping a kept one by the detector's overlap test is dropped), so the result is the
 // whole scan's, up to the rare case where a box suppressed within one half would have survived
 // a suppression over both.
+#if defined(EDGEFACE_DETECTOR_AVX2)
+bool DlibScanForced() {
+  static const bool forced = [] {
+    const char* v = std::getenv("EDGEFACE_DLIB_HOG");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return forced;
+}
+
+// Our scan (hog_scan.h), split the same way as dlib's below when asked for two threads: the
+// finest kFineLevels levels here, the rest on a second thread that builds the pyramid down to
+// them itself. Both halves return their candidates before suppression, so one suppression over
+// the union gives exactly the whole scan's result.
 template <typename Image>
-void Scan(FaceDetector::Pool& pool, const Image& img, long pixels, double adjust, int threads,
+void OurScan(const HogScanner& hog, const Image& img, long pixels, double adjust, int threads,
+             std::vector<dlib::rect_detection>* found) {
+  using dlib::image_data, dlib::num_columns, dlib::num_rows, dlib::width_step;  // and media's, by ADL
+  const auto* rgb = static_cast<const uint8_t*>(image_data(img));
+  const int width = static_cast<int>(num_columns(img)), height = static_cast<int>(num_rows(img));
+  const size_t row_bytes = static_cast<size_t>(width_step(img));
+  std::vector<dlib::rect_detection> candidates;
+  if (threads < 2 || pixels < kSplitMinPixels) {
+    hog.Candidates(rgb, width, height, row_bytes, adjust, 0, ~0u, &candidates);
+  } else {
+    std::vector<dlib::rect_detection> coarse;
+    std::thread coarse_scan([&] { hog.Candidates(rgb, width, height, row_bytes, adjust, kFineLevels, ~0u, &coarse); });
+    hog.Candidates(rgb, width, height, row_bytes, adjust, 0, kFineLevels, &candidates);
+    coarse_scan.join();
+    candidates.insert(candidates.end(), coarse.begin(), coarse.end());
+  }
+  *found = hog.Suppress(&candidates);
+}
+#endif
+
+template <typename Image>
+void Scan(FaceDetector::Pool& pool, const Image& img, long pixels, double adjust, int threads, bool dlib_scan,
           std::vector<dlib::rect_detection>* found) {
+#if defined(EDGEFACE_DETECTOR_AVX2)
+  if (!dlib_scan && !DlibScanForced()) {
+    if (const HogScanner* hog = pool.Hog()) return OurScan(*hog, img, pixels, adjust, threads, found);
+  }
+#endif
   if (threads < 2 || pixels < kSplitMinPixels) {
     auto d = pool.Acquire(FaceDetector::Pool::kWhole);
     (*d)(img, *found, adjust);
@@ -90,20 +131,22 @@ std::vector<Detection> FaceDetector::DetectOnce(const media::RgbImage& img,
   if (scale >= 1 && std::abs(scale - std::ldexp(1.0, doublings)) < 1e-9) {
     // Exactly face_recognition's path: pyramid_up N times, scan, map the boxes back down.
     if (doublings == 0) {
-      Scan(*pool_, img, static_cast<long>(img.width) * img.height, options.adjust_threshold, options.threads, &found);
+      Scan(*pool_, img, static_cast<long>(img.width) * img.height, options.adjust_threshold, options.threads,
+           options.dlib_scan, &found);
     } else {
       dlib::pyramid_down<2> pyr;
       dlib::array2d<dlib::rgb_pixel> up;
       dlib::pyramid_up(img, up, pyr);
       for (int i = 1; i < doublings; ++i) dlib::pyramid_up(up, pyr);
-      Scan(*pool_, up, up.size(), options.adjust_threshold, options.threads, &found);
+      Scan(*pool_, up, up.size(), options.adjust_threshold, options.threads, options.dlib_scan, &found);
       for (auto& d : found) d.rect = pyr.rect_down(d.rect, doublings);
     }
   } else {
     const int w = std::max(1, static_cast<int>(std::lround(img.width * scale)));
     const int h = std::max(1, static_cast<int>(std::lround(img.height * scale)));
     const media::RgbImage scaled = media::Resize(img, w, h);
-    Scan(*pool_, scaled, static_cast<long>(w) * h, options.adjust_threshold, options.threads, &found);
+    Scan(*pool_, scaled, static_cast<long>(w) * h, options.adjust_threshold, options.threads, options.dlib_scan,
+         &found);
     const double sx = static_cast<double>(img.width) / w, sy = static_cast<double>(img.height) / h;
     for (auto& d : found) {
       d.rect = dlib::rectangle(std::lround(d.rect.left() * sx), std::lround(d.rect.top() * sy),
