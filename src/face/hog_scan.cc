@@ -1,36 +1,10 @@
 // HogScanner: see hog_scan.h. Compiled with -mavx2 -mfma -ffp-contract=off.
-// dlib's pyramid_down finds resize_image only if interpolation.h comes first.
-#include <dlib/image_transforms.h>
-
 #include "face/hog_scan.h"
 
 #include <algorithm>
 
 #include "face/fhog.h"
-#include "media/dlib_image.h"
-
-namespace face {
-
-// A read-only packed RGB image as a dlib generic image, so dlib's pyramid_down reads the caller's
-// pixels in place (level 0 may be our RgbImage or a dlib array2d).
-struct PackedRgbView {
-  const uint8_t* data;
-  int width, height;
-  size_t row_bytes;
-};
-inline long num_rows(const PackedRgbView& v) { return v.height; }
-inline long num_columns(const PackedRgbView& v) { return v.width; }
-inline const void* image_data(const PackedRgbView& v) { return v.data; }
-inline long width_step(const PackedRgbView& v) { return static_cast<long>(v.row_bytes); }
-
-}  // namespace face
-
-namespace dlib {
-template <>
-struct image_traits<face::PackedRgbView> {
-  typedef rgb_pixel pixel_type;
-};
-}  // namespace dlib
+#include "face/hog_pyramid.h"
 
 namespace face {
 
@@ -39,9 +13,8 @@ constexpr int kWindowCells = HogFilterBank::kTaps;  // 10x10 cells (80x80 px)
 }  // namespace
 
 struct HogScanner::Scratch {
-  // the pyramid's current and next level (swapped); dlib's type, so that dlib's pyramid_down finds
-  // its resize_image by argument-dependent lookup
-  dlib::array2d<dlib::rgb_pixel> level[2];
+  PackedRgb level[2];  // the pyramid's current and next level (swapped)
+  PyramidScratch pyramid;
   FhogScratch fhog;
   FhogPlanes planes;
   HogFilterScratch filter;
@@ -129,14 +102,9 @@ void HogScanner::Candidates(const uint8_t* rgb, int width, int height, size_t ro
   for (unsigned level = 0; level < end_level; ++level) {
     if (level > 0) {
       // dlib's pyramid step, on the previous level (the caller's image for level 1)
-      dlib::array2d<dlib::rgb_pixel>& dst = s->level[next];
-      if (level == 1) {
-        pyr(PackedRgbView{rgb, width, height, row_bytes}, dst);
-      } else {
-        pyr(s->level[1 - next], dst);
-      }
-      pixels = static_cast<const uint8_t*>(dlib::image_data(dst));
-      w = static_cast<int>(dst.nc()), h = static_cast<int>(dst.nr()), stride = dlib::width_step(dst);
+      PackedRgb& dst = s->level[next];
+      PyramidDown6(pixels, w, h, stride, &s->pyramid, &dst);
+      pixels = dst.pixels.data(), w = dst.width, h = dst.height, stride = dst.row_bytes();
       next = 1 - next;
     }
     if (level < first_level) continue;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "face/detector.h"
+#include "face/hog_pyramid.h"
 #include "face/hog_scan.h"
 #include "media/dlib_image.h"
 #include "media/image_decode.h"
@@ -14,6 +15,43 @@
 
 namespace face {
 namespace {
+
+TEST(HogPyramid, SamePixelsAsDlibsPyramidDown6) {
+  PyramidScratch scratch;
+  PackedRgb ours[2];
+  int levels = 0;
+  for (const char* photo : {"../shared/data/fixtures/face_recognition/two_people.jpg",
+                            "../shared/data/fixtures/face_recognition/obama-1080p.jpg"}) {
+    base::StatusOr<media::RgbImage> img = media::ReadImageFile(photo);
+    ASSERT_TRUE(img.ok()) << img.status().ToString();
+    for (const media::RgbImage& start : {*img, media::Resize(*img, 1280, 720), media::Resize(*img, 301, 173)}) {
+      // Down the whole pyramid as the scan walks it, each level from the previous one.
+      dlib::array2d<dlib::rgb_pixel> theirs;
+      dlib::assign_image(theirs, start);
+      const uint8_t* in = start.pixels.data();
+      int w = start.width, h = start.height;
+      for (int level = 1; w >= 64 && h >= 64; ++level, ++levels) {
+        dlib::array2d<dlib::rgb_pixel> next;
+        dlib::pyramid_down<6>()(theirs, next);
+        PackedRgb& out = ours[level % 2];
+        PyramidDown6(in, w, h, static_cast<size_t>(w) * 3, &scratch, &out);
+        ASSERT_EQ(out.width, next.nc());
+        ASSERT_EQ(out.height, next.nr());
+        long differing = 0;
+        for (long r = 0; r < next.nr(); ++r) {
+          for (long c = 0; c < next.nc(); ++c) {
+            const uint8_t* p = out.pixels.data() + r * out.row_bytes() + 3 * c;
+            differing += p[0] != next[r][c].red || p[1] != next[r][c].green || p[2] != next[r][c].blue;
+          }
+        }
+        EXPECT_EQ(differing, 0) << photo << " " << start.width << "x" << start.height << " level " << level;
+        dlib::swap(theirs, next);
+        in = out.pixels.data(), w = out.width, h = out.height;
+      }
+    }
+  }
+  EXPECT_GT(levels, 40);
+}
 
 TEST(HogFilters, SameScoresAsDlibsFilterBank) {
   const dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
