@@ -14,8 +14,12 @@
 //    read of the body must make progress within `read_timeout`;
 //  - responses with Response::file_path stream that file range from disk in 64 KiB pieces.
 //
-// Thread-safety: Start/Stop from one thread. The handler runs on one of `io_threads` I/O threads
-// and may call its Reply from any thread, at any later time, exactly once.
+// Thread-safety: Start/Stop from one thread. Each connection is pinned to one of `io_threads` I/O
+// threads (the one with the fewest connections when it is accepted); its requests' handler runs
+// there. The handler may call its Reply from any thread, at any later time, exactly once: on the
+// connection's own thread the answer is written at once, from any other thread it is handed to
+// the connection's thread (one wake-up). A handler should not block: it holds up every other
+// connection of its thread.
 #pragma once
 
 #include <chrono>
