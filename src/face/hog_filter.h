@@ -19,12 +19,16 @@ namespace face {
 struct HogFilterBank {
   static constexpr int kTaps = 10;  // the filter's size in cells, rows and columns
   struct Term {
+    int window;         // whose score it adds to
     int plane;          // which fHOG plane it reads
     float row[kTaps];   // applied along each row (to columns j .. j+9)
     float col[kTaps];   // then along each column (to rows i .. i+9)
   };
-  std::vector<std::vector<Term>> windows;  // [window][term]
-  std::vector<double> thresholds;          // a window position is a face at score >= threshold
+  // Every window's terms, ordered by plane: the terms reading one plane run one after another
+  // while the plane is in cache.
+  std::vector<Term> terms;
+  std::vector<double> thresholds;  // per window: a position is a face at score >= threshold
+  size_t windows() const { return thresholds.size(); }
 };
 
 // Working memory of ApplyHogFilters, one per thread; grows to the largest level and stays.

@@ -38,23 +38,24 @@ HogScanner::HogScanner(const dlib::frontal_face_detector& detector) {
     // dlib uses the separable form only when it is cheaper than the full filters; for the
     // face detector it always is. Refuse a detector where it would not be (not reproduced).
     if (fb.num_separable_filters() > fb.filters.size() * kWindowCells / 3.0) return;
-    std::vector<HogFilterBank::Term> terms;
     for (size_t p = 0; p < fb.row_filters.size(); ++p) {
       for (size_t k = 0; k < fb.row_filters[p].size(); ++k) {
         if (fb.row_filters[p][k].size() != kWindowCells || fb.col_filters[p][k].size() != kWindowCells) return;
         HogFilterBank::Term term;
+        term.window = static_cast<int>(d);
         term.plane = static_cast<int>(p);
         for (int n = 0; n < kWindowCells; ++n) {
           term.row[n] = fb.row_filters[p][k](n);
           term.col[n] = fb.col_filters[p][k](n);
         }
-        terms.push_back(term);
+        bank_.terms.push_back(term);
       }
     }
-    bank_.windows.push_back(std::move(terms));
     bank_.thresholds.push_back(processed.w(scanner.get_num_dimensions()));
   }
-  ok_ = !bank_.windows.empty();
+  std::stable_sort(bank_.terms.begin(), bank_.terms.end(),
+                   [](const HogFilterBank::Term& a, const HogFilterBank::Term& b) { return a.plane < b.plane; });
+  ok_ = !bank_.thresholds.empty();
 }
 
 HogScanner::~HogScanner() = default;
@@ -113,7 +114,7 @@ void HogScanner::Candidates(const uint8_t* rgb, int width, int height, size_t ro
     size_t score_stride = 0;
     ApplyHogFilters(s->planes, bank_, &s->filter, &s->scores, &score_stride);
     const int rows = s->planes.feature_rows(), cols = s->planes.feature_cols();
-    for (size_t d = 0; d < bank_.windows.size(); ++d) {
+    for (size_t d = 0; d < bank_.windows(); ++d) {
       const double threshold = bank_.thresholds[d];
       const float* score = s->scores[d].data();
       for (int i = 0; i < rows; ++i) {

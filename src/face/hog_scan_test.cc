@@ -57,7 +57,7 @@ TEST(HogFilters, SameScoresAsDlibsFilterBank) {
   const dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
   const HogScanner scanner(detector);
   ASSERT_TRUE(scanner.ok());
-  ASSERT_EQ(scanner.bank().windows.size(), detector.num_detectors());
+  ASSERT_EQ(scanner.bank().windows(), detector.num_detectors());
   FhogScratch fhog_scratch;
   FhogPlanes planes;
   HogFilterScratch filter_scratch;
