@@ -1,5 +1,6 @@
 #include "functions/common.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -28,6 +29,28 @@ runtime::InvocationResponse FailWith(const base::Status& status) {
 
 runtime::InvocationResponse Answer(const nlohmann::json& body) {
   return runtime::InvocationResponse::Success(body.dump(), "application/json");
+}
+
+runtime::InvocationResponse ForEachObject(std::string_view function_name, const runtime::InvocationRequest& request,
+                                          const char* answer_key,
+                                          const std::function<base::StatusOr<nlohmann::json>(const ObjectRef&)>& work) {
+  base::StatusOr<std::vector<ObjectRef>> refs = ParseObjectRefs(ParsePayload(request.payload));
+  if (!refs.ok()) return FailWith(refs.status());
+  nlohmann::json results = nlohmann::json::array();
+  for (const ObjectRef& ref : *refs) {
+    base::StatusOr<nlohmann::json> result = work(ref);
+    if (!result.ok()) {
+      const std::string where = "s3://" + ref.bucket + "/" + ref.key;
+      std::fprintf(stderr, "%.*s: %s: %s\n", static_cast<int>(function_name.size()), function_name.data(),
+                   where.c_str(), result.status().message().c_str());
+      if (result.status().code() == base::Status::Code::kInvalidArgument) {
+        return Fail(kInvalidImage, where + ": " + result.status().message());
+      }
+      return FailWith(result.status().WithContext(where));
+    }
+    results.push_back(std::move(*result));
+  }
+  return Answer({{answer_key, std::move(results)}});
 }
 
 namespace {

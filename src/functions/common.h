@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "functions/events.h"
 #include "runtime/runtime.h"
 
 namespace functions {
@@ -39,6 +41,16 @@ runtime::InvocationResponse Fail(std::string_view error_type, const std::string&
 // InvalidArgument → InvalidEvent, NotFound → NotFound, anything else → ServiceError.
 runtime::InvocationResponse FailWith(const base::Status& status);
 runtime::InvocationResponse Answer(const nlohmann::json& body);
+
+// Runs `work` on each object the event names (ParseObjectRefs), in turn, and answers
+// {answer_key: [each result]}. The first object that fails ends the invocation with a function
+// error naming s3://bucket/key, logged to stderr under `function_name` (a status of
+// InvalidArgument from `work` means the object itself is bad: InvalidImage), so that an
+// asynchronous invocation is retried as a whole (the results of objects before it are then
+// produced again: their effects must be idempotent).
+runtime::InvocationResponse ForEachObject(std::string_view function_name, const runtime::InvocationRequest& request,
+                                          const char* answer_key,
+                                          const std::function<base::StatusOr<nlohmann::json>(const ObjectRef&)>& work);
 
 // Parses the payload as a JSON object (nullopt-like: is_discarded() when it is not JSON).
 nlohmann::json ParsePayload(const std::string& payload);

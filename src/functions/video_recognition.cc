@@ -40,23 +40,8 @@ class VideoRecognition : public Function {
   }
 
   runtime::InvocationResponse Handle(const runtime::InvocationRequest& request) override {
-    base::StatusOr<std::vector<ObjectRef>> refs = ParseObjectRefs(ParsePayload(request.payload));
-    if (!refs.ok()) return FailWith(refs.status());
     recognizer_->RefreshGallery();
-    json results = json::array();
-    for (const ObjectRef& ref : *refs) {
-      base::StatusOr<json> result = Recognize(ref);
-      if (!result.ok()) {
-        const std::string where = "s3://" + ref.bucket + "/" + ref.key;
-        std::fprintf(stderr, "video-recognition: %s: %s\n", where.c_str(), result.status().message().c_str());
-        if (result.status().code() == base::Status::Code::kInvalidArgument) {
-          return Fail(kInvalidImage, where + ": " + result.status().message());
-        }
-        return FailWith(result.status().WithContext(where));
-      }
-      results.push_back(std::move(*result));
-    }
-    return Answer({{"results", results}});
+    return ForEachObject("video-recognition", request, "results", [this](const ObjectRef& ref) { return Recognize(ref); });
   }
 
  private:

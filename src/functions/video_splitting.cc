@@ -34,25 +34,10 @@ class VideoSplitting : public Function {
     return base::Status::Ok();
   }
 
+  // A bad clip fails the whole invocation so that an asynchronous invoke is retried; the good
+  // clips' messages are then sent again.
   runtime::InvocationResponse Handle(const runtime::InvocationRequest& request) override {
-    base::StatusOr<std::vector<ObjectRef>> refs = ParseObjectRefs(ParsePayload(request.payload));
-    if (!refs.ok()) return FailWith(refs.status());
-    json results = json::array();
-    for (const ObjectRef& ref : *refs) {
-      base::StatusOr<json> message = Split(ref);
-      // One bad clip must not hide the others' results, but the invocation as a whole fails so
-      // that an asynchronous invoke is retried (the good clips' messages are repeated then).
-      if (!message.ok()) {
-        const std::string where = "s3://" + ref.bucket + "/" + ref.key;
-        std::fprintf(stderr, "video-splitting: %s: %s\n", where.c_str(), message.status().message().c_str());
-        if (message.status().code() == base::Status::Code::kInvalidArgument) {
-          return Fail(kInvalidImage, where + ": " + message.status().message());
-        }
-        return FailWith(message.status().WithContext(where));
-      }
-      results.push_back(std::move(*message));
-    }
-    return Answer({{"clips", results}});
+    return ForEachObject("video-splitting", request, "clips", [this](const ObjectRef& ref) { return Split(ref); });
   }
 
  private:
