@@ -63,29 +63,9 @@ Item KeyOf(const TableInfo& t, const Item& item) {
   return key;
 }
 
-// A savepoint: a transaction of its own at top level, a nested one inside a group commit.
-class Savepoint {
- public:
-  explicit Savepoint(base::Db& db) : db_(db), begin_(db.Exec("SAVEPOINT w")) {}
-  ~Savepoint() {
-    if (!done_ && begin_.ok()) {
-      db_.Exec("ROLLBACK TO w");
-      db_.Exec("RELEASE w");
-    }
-  }
-  base::Status status() const { return begin_; }
-  base::Status Release() {
-    EF_RETURN_IF_ERROR(begin_);
-    base::Status s = db_.Exec("RELEASE w");
-    if (s.ok()) done_ = true;
-    return s;
-  }
-
- private:
-  base::Db& db_;
-  base::Status begin_;
-  bool done_ = false;
-};
+// A savepoint (base::Savepoint): a transaction of its own at top level, a nested one inside a
+// group commit.
+using base::Savepoint;
 
 // A cached prepared statement, reset when the lease ends so no read snapshot stays open.
 class Lease {
@@ -145,19 +125,18 @@ base::StatusOr<std::unique_ptr<TableStore>> TableStore::Open(const std::string& 
   if (!checkpoint_db.ok()) return checkpoint_db.status();
   store->checkpoint_db_.emplace(std::move(*checkpoint_db));
   EF_RETURN_IF_ERROR(store->writer_.Exec("PRAGMA wal_autocheckpoint=0"));
-  store->committer_ = std::thread([s = store.get()] { s->CommitLoop(); });
+  store->committer_.emplace(store->writer_, store->write_mu_);
   store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
 TableStore::~TableStore() {
+  committer_.reset();  // answers every queued write first
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
   checkpoint_cv_.notify_all();
-  if (committer_.joinable()) committer_.join();
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
@@ -165,7 +144,7 @@ void TableStore::CheckpointLoop() {
   // PASSIVE never blocks the writer or readers; it copies what it can from the WAL into the
   // database file, so the WAL stays small. (Autocheckpoint would do this inside a commit.)
   constexpr auto kInterval = std::chrono::milliseconds(250);
-  std::unique_lock<std::mutex> lock(queue_mu_);
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!stopping_) {
     checkpoint_cv_.wait_for(lock, kInterval, [&] { return stopping_; });
     if (stopping_) break;
@@ -190,44 +169,7 @@ std::unique_lock<std::mutex> TableStore::AcquireReader(Reader** reader) {
 }
 
 void TableStore::SubmitWrite(std::function<base::Status()> work, std::function<void(base::Status)> done) {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    queue_.push_back({std::move(work), std::move(done)});
-  }
-  queue_cv_.notify_one();
-}
-
-void TableStore::CommitLoop() {
-  // Bounds a group so one commit's latency stays small under a flood of writes.
-  constexpr size_t kMaxGroup = 256;
-  for (;;) {
-    std::vector<PendingWrite> group;
-    {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything submitted has been answered
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    base::Status commit;
-    {
-      std::lock_guard<std::recursive_mutex> lock(write_mu_);
-      commit = writer_.Exec("BEGIN IMMEDIATE");
-      if (commit.ok()) {
-        for (PendingWrite& w : group) {
-          Savepoint sp(writer_);
-          base::Status s = sp.status().ok() ? w.work() : sp.status();
-          if (s.ok()) s = sp.Release();
-          // A failed write rolled back its own savepoint; the others still commit.
-        }
-        commit = writer_.Exec("COMMIT");
-        if (!commit.ok()) writer_.Exec("ROLLBACK");
-      }
-    }
-    for (PendingWrite& w : group) w.done(commit);
-  }
+  committer_->Submit(std::move(work), std::move(done));
 }
 
 base::Status TableStore::LoadTables() {

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/group_commit.h"
 #include "base/sqlite.h"
 #include "base/status.h"
 #include "cloud/dynamodb/attribute_value.h"
@@ -146,7 +147,6 @@ class TableStore {
   };
   // Locks a free reader (or waits for one) for the lifetime of the returned lock.
   std::unique_lock<std::mutex> AcquireReader(Reader** reader);
-  void CommitLoop();
   base::Status LoadTables();
   struct Keys {
     std::string hash, range;  // sortable encodings
@@ -176,19 +176,15 @@ class TableStore {
   std::unordered_map<std::string, base::Stmt> write_stmts_;
   std::vector<std::unique_ptr<Reader>> readers_;  // fixed after Open
 
-  struct PendingWrite {
-    std::function<base::Status()> work;
-    std::function<void(base::Status)> done;
-  };
-  std::mutex queue_mu_;  // guards queue_ and stopping_
-  std::condition_variable queue_cv_;
-  std::deque<PendingWrite> queue_;
+  // Runs SubmitWrite's writes in groups (base/group_commit.h); declared after writer_ and
+  // write_mu_, so it stops (after the last queued write) before they go.
+  std::optional<base::GroupCommitter<std::recursive_mutex>> committer_;
+  std::mutex checkpoint_mu_;  // guards stopping_
   bool stopping_ = false;
-  std::thread committer_;
 
   // WAL checkpoints run here, off the commit path, so a commit never waits for one.
   void CheckpointLoop();
-  std::condition_variable checkpoint_cv_;  // with queue_mu_ and stopping_
+  std::condition_variable checkpoint_cv_;  // with checkpoint_mu_ and stopping_
   std::optional<base::Db> checkpoint_db_;
   std::thread checkpointer_;
 };

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <random>
+#include <string_view>
 
 #include "cloud/sqs/long_poll.h"
 #include "cloud/sqs/sqs_errors.h"
@@ -103,6 +105,9 @@ base::StatusOr<std::unique_ptr<SqsApi>> SqsApi::Open(const ServiceContext& ctx) 
   sqs::StoreOptions options;
   options.region = ctx.region;
   options.account_id = ctx.account_id;
+  if (const char* g = std::getenv("EDGEFACE_SQS_GROUP_COMMIT"); g && std::string_view(g) == "0") {
+    options.group_commit = false;
+  }
   return Open(ctx, sqs::SystemClock::Get(), options);
 }
 
@@ -155,9 +160,12 @@ void SqsApi::Handle(http::Request&& req, http::Reply reply) {
                         sender.empty() ? ctx_.account_id : sender};
 
   if (out.action != "ReceiveMessage") {
-    base::StatusOr<json> result = sqs::RunOperation(*store_, out.action, call);
-    if (!result.ok()) return out.Error(result.status());
-    return out.Ok(*result);
+    // Sends answer from the store's commit thread, once their group commit has returned.
+    const std::string action = out.action;  // `out` moves into the callback
+    return sqs::RunOperation(*store_, action, call, [out = std::move(out)](base::StatusOr<json> result) {
+      if (!result.ok()) return out.Error(result.status());
+      out.Ok(*result);
+    });
   }
 
   base::StatusOr<sqs::ReceiveRequest> request = sqs::ReadReceiveRequest(call);

@@ -48,8 +48,10 @@ class SqsApi {
   SqsApi(ServiceContext ctx, std::unique_ptr<sqs::SqsStore> store);
 
   const ServiceContext ctx_;
-  std::unique_ptr<sqs::SqsStore> store_;
+  // Declared before store_ so it outlives it: the store's commit thread answers the sends still
+  // queued at destruction and notifies the poller for each.
   std::unique_ptr<sqs::LongPoller> poller_;
+  std::unique_ptr<sqs::SqsStore> store_;
 };
 
 }  // namespace cloud

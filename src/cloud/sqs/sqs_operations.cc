@@ -161,21 +161,22 @@ json SentJson(const SentMessage& s) {
   return j;
 }
 
-base::StatusOr<json> SendMessage(SqsStore& store, const std::string& queue, const CallContext& call) {
+void StartSendMessage(SqsStore& store, const std::string& queue, const CallContext& call, OperationDone done) {
   base::StatusOr<NewMessage> m = ReadNewMessage(call.params, call);
-  if (!m.ok()) return m.status();
+  if (!m.ok()) return done(m.status());
   std::vector<NewMessage> one;
   one.push_back(std::move(*m));
-  auto r = store.SendMessages(queue, std::move(one));
-  if (!r.ok()) return r.status();
-  if (!(*r)[0].ok()) return (*r)[0].status();
-  return SentJson(*(*r)[0]);
+  store.SubmitSend(queue, std::move(one), [done = std::move(done)](base::StatusOr<std::vector<base::StatusOr<SentMessage>>> r) {
+    if (!r.ok()) return done(r.status());
+    if (!(*r)[0].ok()) return done((*r)[0].status());
+    done(SentJson(*(*r)[0]));
+  });
 }
 
-base::StatusOr<json> SendMessageBatch(SqsStore& store, const std::string& queue, const CallContext& call) {
+void StartSendMessageBatch(SqsStore& store, const std::string& queue, const CallContext& call, OperationDone done) {
   base::StatusOr<const json*> entries = BatchEntries(call.params, kMaxMessageBytes);
-  if (!entries.ok()) return entries.status();
-  json failed = json::array(), successful = json::array();
+  if (!entries.ok()) return done(entries.status());
+  json failed = json::array();
   std::vector<NewMessage> messages;
   std::vector<std::string> ids;
   for (const json& e : **entries) {
@@ -188,20 +189,23 @@ base::StatusOr<json> SendMessageBatch(SqsStore& store, const std::string& queue,
     messages.push_back(std::move(*m));
     ids.push_back(std::move(id));
   }
-  if (!messages.empty()) {
-    auto r = store.SendMessages(queue, std::move(messages));
-    if (!r.ok()) return r.status();
-    for (size_t i = 0; i < r->size(); ++i) {
-      if ((*r)[i].ok()) {
-        json s = SentJson(*(*r)[i]);
-        s["Id"] = ids[i];
-        successful.push_back(std::move(s));
-      } else {
-        failed.push_back(ErrorEntry(ids[i], (*r)[i].status()));
-      }
-    }
-  }
-  return json{{"Successful", successful}, {"Failed", failed}};
+  if (messages.empty()) return done(json{{"Successful", json::array()}, {"Failed", std::move(failed)}});
+  store.SubmitSend(queue, std::move(messages),
+                   [done = std::move(done), failed = std::move(failed), ids = std::move(ids)](
+                       base::StatusOr<std::vector<base::StatusOr<SentMessage>>> r) mutable {
+                     if (!r.ok()) return done(r.status());
+                     json successful = json::array();
+                     for (size_t i = 0; i < r->size(); ++i) {
+                       if ((*r)[i].ok()) {
+                         json s = SentJson(*(*r)[i]);
+                         s["Id"] = ids[i];
+                         successful.push_back(std::move(s));
+                       } else {
+                         failed.push_back(ErrorEntry(ids[i], (*r)[i].status()));
+                       }
+                     }
+                     done(json{{"Successful", std::move(successful)}, {"Failed", std::move(failed)}});
+                   });
 }
 
 base::StatusOr<json> DeleteMessageBatch(SqsStore& store, const std::string& queue, const CallContext& call) {
@@ -355,7 +359,10 @@ json ReceiveResult(const std::vector<ReceivedMessage>& messages, const ReceiveRe
   return out;
 }
 
-base::StatusOr<json> RunOperation(SqsStore& store, std::string_view action, const CallContext& call) {
+namespace {
+
+// Every action except the sends (group-committed, see RunOperation) and ReceiveMessage.
+base::StatusOr<json> RunImmediate(SqsStore& store, std::string_view action, const CallContext& call) {
   static constexpr std::string_view kActions[] = {
       "CreateQueue", "GetQueueUrl", "ListQueues", "SendMessage", "SendMessageBatch", "DeleteMessage",
       "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes",
@@ -406,8 +413,6 @@ base::StatusOr<json> RunOperation(SqsStore& store, std::string_view action, cons
 
   base::StatusOr<std::string> queue = QueueNameOf(call);
   if (!queue.ok()) return queue.status();
-  if (action == "SendMessage") return SendMessage(store, *queue, call);
-  if (action == "SendMessageBatch") return SendMessageBatch(store, *queue, call);
   if (action == "DeleteMessage") {
     base::StatusOr<std::string> handle = RequiredString(p, "ReceiptHandle");
     if (!handle.ok()) return handle.status();
@@ -473,6 +478,18 @@ base::StatusOr<json> RunOperation(SqsStore& store, std::string_view action, cons
   }
   return SqsError(base::Status::Code::kInvalidArgument, "InvalidAction",
                   "The action " + std::string(action).substr(0, 100) + " is not valid for this endpoint.");
+}
+
+}  // namespace
+
+void RunOperation(SqsStore& store, std::string_view action, const CallContext& call, OperationDone done) {
+  if (action == "SendMessage" || action == "SendMessageBatch") {
+    base::StatusOr<std::string> queue = QueueNameOf(call);
+    if (!queue.ok()) return done(queue.status());
+    if (action == "SendMessage") return StartSendMessage(store, *queue, call, std::move(done));
+    return StartSendMessageBatch(store, *queue, call, std::move(done));
+  }
+  done(RunImmediate(store, action, call));
 }
 
 }  // namespace cloud::sqs

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,14 @@ struct CallContext {
   std::string sender_id;         // reported as the SenderId message attribute
 };
 
-// Runs every operation except ReceiveMessage (which may wait; see ReadReceiveRequest).
-// InvalidAction for an unknown action. Errors carry their SQS names.
-base::StatusOr<nlohmann::json> RunOperation(SqsStore& store, std::string_view action, const CallContext& call);
+// Runs every operation except ReceiveMessage (which may wait; see ReadReceiveRequest) and calls
+// `done` once with the result. SendMessage and SendMessageBatch are group-committed
+// (SqsStore::SubmitSend): their `done` runs later, on the store's commit thread, once the
+// messages are committed. Every other action calls `done` before RunOperation returns.
+// `call` is only read before RunOperation returns. InvalidAction for an unknown action. Errors
+// carry their SQS names.
+using OperationDone = std::function<void(base::StatusOr<nlohmann::json>)>;
+void RunOperation(SqsStore& store, std::string_view action, const CallContext& call, OperationDone done);
 
 // The queue a call addresses: the last path segment of QueueUrl, else of the request path.
 base::StatusOr<std::string> QueueNameOf(const CallContext& call);

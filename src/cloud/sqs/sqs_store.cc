@@ -75,6 +75,7 @@ base::StatusOr<std::unique_ptr<SqsStore>> SqsStore::Open(const std::string& dir,
   EF_RETURN_IF_ERROR(db->Exec(kSchema));
   std::unique_ptr<SqsStore> store(new SqsStore(std::move(*db), clock, std::move(options)));
   EF_RETURN_IF_ERROR(store->Load());
+  if (store->options_.group_commit) store->sends_.emplace(store->db_, store->mu_);
   return store;
 }
 

@@ -1,7 +1,9 @@
 // SqsStore: sending, receiving, deleting and hiding messages.
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
+#include <memory>
 
 #include "cloud/sqs/sqs_errors.h"
 #include "cloud/sqs/sqs_store.h"
@@ -67,51 +69,101 @@ std::string SqsStore::NewMessageId() {
   return buf;
 }
 
-base::StatusOr<std::vector<base::StatusOr<SentMessage>>> SqsStore::SendMessages(
-    std::string_view queue, std::vector<NewMessage> messages) {
+base::StatusOr<std::vector<base::StatusOr<SentMessage>>> SqsStore::SendLocked(
+    std::string_view queue, std::vector<NewMessage>& messages, std::string* queue_name) {
   std::vector<base::StatusOr<SentMessage>> results;
   results.reserve(messages.size());
-  std::string queue_name;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const Queue* q = Find(queue);
-    if (!q) return QueueDoesNotExist();
-    queue_name = q->name;
-    const int64_t now = clock_->NowMs();
-    base::Transaction txn(db_);
-    EF_RETURN_IF_ERROR(txn.status());
-    base::Stmt& insert = *stmts_->insert_message;
-    for (NewMessage& m : messages) {
-      int64_t delay = m.delay_seconds.value_or(q->config.delay_s);
-      if (delay < 0 || delay > 900) {
-        results.push_back(InvalidParameterValue("Value " + std::to_string(delay) +
-                                                " for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."));
-        continue;
-      }
-      base::Status body_ok = ValidateBody(m.body);
-      if (!body_ok.ok()) {
-        results.push_back(body_ok);
-        continue;
-      }
-      size_t size = MessageSize(m.body, m.attributes);
-      if (size > static_cast<size_t>(q->config.max_message_size)) {
-        results.push_back(InvalidParameterValue(
-            "One or more parameters are invalid. Reason: Message must be shorter than " +
-            std::to_string(q->config.max_message_size) + " bytes."));
-        continue;
-      }
-      SentMessage sent{NewMessageId(), Md5Hex(m.body), Md5OfAttributes(m.attributes)};
-      insert.Bind(1, q->id).Bind(2, sent.message_id).Bind(3, m.body).Bind(4, sent.md5_of_body);
-      insert.BindBlob(5, EncodeAttributes(m.attributes)).Bind(6, m.sender_id).Bind(7, now);
-      insert.Bind(8, now + delay * 1000);
-      EF_RETURN_IF_ERROR(RunReset(insert));
-      results.push_back(std::move(sent));
+  const Queue* q = Find(queue);
+  if (!q) return QueueDoesNotExist();
+  *queue_name = q->name;
+  const int64_t now = clock_->NowMs();
+  base::Stmt& insert = *stmts_->insert_message;
+  std::string encoded_attributes;
+  for (NewMessage& m : messages) {
+    int64_t delay = m.delay_seconds.value_or(q->config.delay_s);
+    if (delay < 0 || delay > 900) {
+      results.push_back(InvalidParameterValue("Value " + std::to_string(delay) +
+                                              " for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."));
+      continue;
     }
-    EF_RETURN_IF_ERROR(txn.Commit());
+    base::Status body_ok = ValidateBody(m.body);
+    if (!body_ok.ok()) {
+      results.push_back(body_ok);
+      continue;
+    }
+    size_t size = MessageSize(m.body, m.attributes);
+    if (size > static_cast<size_t>(q->config.max_message_size)) {
+      results.push_back(InvalidParameterValue(
+          "One or more parameters are invalid. Reason: Message must be shorter than " +
+          std::to_string(q->config.max_message_size) + " bytes."));
+      continue;
+    }
+    SentMessage sent{NewMessageId(), Md5Hex(m.body), Md5OfAttributes(m.attributes)};
+    encoded_attributes = EncodeAttributes(m.attributes);
+    insert.Bind(1, q->id).Bind(2, sent.message_id).Bind(3, m.body).Bind(4, sent.md5_of_body);
+    insert.BindBlob(5, encoded_attributes).Bind(6, m.sender_id).Bind(7, now);
+    insert.Bind(8, now + delay * 1000);
+    EF_RETURN_IF_ERROR(RunReset(insert));
+    results.push_back(std::move(sent));
   }
-  // Also for delayed messages: the long poller then re-reads the queue's next visible time.
-  if (on_available_) on_available_(queue_name);
   return results;
+}
+
+void SqsStore::SubmitSend(std::string_view queue, std::vector<NewMessage> messages, SendDone done) {
+  struct Pending {
+    std::string queue;
+    std::vector<NewMessage> messages;
+    std::string queue_name;  // as stored, for the long-poll notification
+    base::StatusOr<std::vector<base::StatusOr<SentMessage>>> result = base::Status::Internal("send did not run");
+    SendDone done;
+  };
+  if (!sends_) {
+    std::string queue_name;
+    base::StatusOr<std::vector<base::StatusOr<SentMessage>>> result = base::Status::Internal("send did not run");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      base::Transaction txn(db_);
+      result = txn.status().ok() ? SendLocked(queue, messages, &queue_name) : txn.status();
+      if (result.ok()) {
+        base::Status commit = txn.Commit();
+        if (!commit.ok()) result = commit;
+      }
+    }
+    if (result.ok() && on_available_) on_available_(queue_name);
+    return done(std::move(result));
+  }
+  auto p = std::make_shared<Pending>();
+  p->queue = std::string(queue);
+  p->messages = std::move(messages);
+  p->done = std::move(done);
+  sends_->Submit(
+      // On the commit thread with mu_ held, inside the group's transaction and our savepoint:
+      // a failure here (no queue, an I/O error) rolls back only this call's rows.
+      [this, p] {
+        p->result = SendLocked(p->queue, p->messages, &p->queue_name);
+        return p->result.status();
+      },
+      [this, p](base::Status commit) {
+        if (!commit.ok()) return p->done(commit);
+        // Also for delayed messages: the long poller then re-reads the queue's next visible time.
+        if (p->result.ok() && on_available_) on_available_(p->queue_name);
+        p->done(std::move(p->result));
+      });
+}
+
+base::StatusOr<std::vector<base::StatusOr<SentMessage>>> SqsStore::SendMessages(
+    std::string_view queue, std::vector<NewMessage> messages) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<base::StatusOr<std::vector<base::StatusOr<SentMessage>>>> out;
+  SubmitSend(queue, std::move(messages), [&](base::StatusOr<std::vector<base::StatusOr<SentMessage>>> r) {
+    std::lock_guard<std::mutex> lock(mu);
+    out.emplace(std::move(r));
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return out.has_value(); });
+  return std::move(*out);
 }
 
 base::Status SqsStore::DropExpired(const Queue& q, int64_t now_ms) {

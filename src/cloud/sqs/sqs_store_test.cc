@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <random>
 
 #include "cloud/sqs/sqs_errors.h"
@@ -267,6 +272,61 @@ TEST_F(SqsStoreTest, EverythingSurvivesReopen) {
   EXPECT_EQ(after[0].receive_count, 2);
   EXPECT_EQ(after[0].attributes.size(), 1u);
   EXPECT_EQ(Md5OfAttributes(after[0].attributes), Md5OfAttributes(attrs));
+}
+
+// Sends submitted together are committed in one transaction; a call that fails halfway (here an
+// injected SQLite error on its second row) must store nothing of its own and must neither lose
+// nor duplicate the other calls' messages, and every call is answered exactly once.
+TEST_F(SqsStoreTest, GroupCommittedSendsIsolateAFailingCall) {
+  Create("q");
+  store_.reset();
+  {
+    auto db = base::Db::Open((dir_ / "sqs.db").string());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE(db->Exec("CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison' "
+                         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;").ok());
+  }
+  Reopen();
+
+  constexpr int kCalls = 40;
+  constexpr int kPoisoned = 17;  // this call's messages: "call17-a", then "poison"
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> answers(kCalls, 0);
+  std::vector<bool> ok(kCalls, false);
+  for (int i = 0; i < kCalls; ++i) {
+    std::vector<NewMessage> m(2);
+    m[0].body = "call" + std::to_string(i) + "-a";
+    m[1].body = i == kPoisoned ? "poison" : "call" + std::to_string(i) + "-b";
+    std::string queue = i == 5 ? "missing" : "q";  // another call failing (before any insert)
+    store_->SubmitSend(queue, std::move(m), [&, i](base::StatusOr<std::vector<base::StatusOr<SentMessage>>> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++answers[i];
+      ok[i] = r.ok();
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] {
+      return std::all_of(answers.begin(), answers.end(), [](int n) { return n > 0; });
+    }));
+  }
+  std::multiset<std::string> expected, got;
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(answers[i], 1) << "call " << i;
+    EXPECT_EQ(ok[i], i != kPoisoned && i != 5) << "call " << i;
+    if (i == kPoisoned || i == 5) continue;
+    expected.insert("call" + std::to_string(i) + "-a");
+    expected.insert("call" + std::to_string(i) + "-b");
+  }
+  Reopen();  // what was acknowledged is committed, not just in memory
+  for (;;) {
+    auto batch = Receive("q", 10, 600);
+    if (batch.empty()) break;
+    for (auto& m : batch) got.insert(m.body);
+  }
+  EXPECT_EQ(got, expected);
 }
 
 }  // namespace
