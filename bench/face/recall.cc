@@ -33,13 +33,15 @@ int main() {
     int frames_with_face = 0;
     double cpu_ms = 0, wall_ms = 0;
   } settings[] = {
-      {"face_recognition (upsample 1, full frame)", {1, 0, 0, 1}},
+      {"face_recognition (upsample 1, full frame, dlib's scan)", {1, 0, 0, 1, 0, true}},
+      {"  the same, our HOG scan", {1, 0, 0, 1}},
       {"edgeface default (upsample 1, scan <= 640x480 px)", {1, 640 * 480, 0, 1}},
       {"  the same, split over 2 threads", {1, 640 * 480, 0, 2}},
       {"  the same, rescan <= 1708x960 px when none found", {1, 640 * 480, 0, 2, 1708 * 960}},
       {"scan <= 640x360 px", {1, 640 * 360, 0, 1}},
       {"full frame, upsample 0", {0, 0, 0, 1}},
       {"  the same, split over 2 threads", {0, 0, 0, 2}},
+      {"  the same, dlib's scan (the peer of ours)", {0, 0, 0, 1, 0, true}},
   };
   int frames = 0;
   for (const char* v : {"test_0", "test_1", "test_2", "test_4", "test_5", "test_6", "test_7", "test_8"}) {
