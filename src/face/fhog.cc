@@ -126,9 +126,18 @@ void ExtractFhog(const uint8_t* rgb, int width, int height, size_t row_bytes, in
   // around it (bilinear weights), in the bin of its snapped orientation. ---
   const size_t hist_stride = cells_cols + 2;
   const size_t hist_plane = hist_stride * (cells_rows + 2);
-  const size_t hist_copy = hist_plane * 18;
-  float* hist = Grow(s->hist, hist_copy * 2);
-  std::fill(hist, hist + hist_copy * 2, 0.0f);
+  float* hist = Grow(s->hist, hist_plane * 18 + 8);  // 8 to spare: rows are updated 8 floats at a time
+  std::fill(hist, hist + hist_plane * 18 + 8, 0.0f);
+  // One image row's votes, before the row's vertical weights: [copy][orientation][cell column].
+  // Each pixel adds to two cell columns here instead of to four cells of the histograms, and the
+  // row is then added to its two cell rows with vector instructions. Odd pixels use the second
+  // copy: neighbouring pixels often hit the same bin, and a chain of read-modify-writes to one
+  // address is what limits this loop. (This order of additions departs from dlib's: a feature
+  // changes in its last bits at most; fhog_test bounds it.)
+  const size_t row_stride = RoundUp8(hist_stride);
+  const size_t row_copy = row_stride * 18;
+  float* row_votes = Grow(s->row_votes, row_copy * 2);
+  std::fill(row_votes, row_votes + row_copy * 2, 0.0f);
 
   const size_t row_len = RoundUp8(width) + 16;
   float* rgb_rows = Grow(s->rgb_rows, row_len * 9);
@@ -176,7 +185,7 @@ void ExtractFhog(const uint8_t* rgb, int width, int height, size_t row_bytes, in
   }
   const uint8_t* orientation = OrientationTable();
   alignas(32) int ori[8];  // orientation table indices
-  alignas(32) float w11[8], w01[8], w10[8], w00[8];
+  alignas(32) float wa[8], wb[8];
   for (int y = 1; y < visible_rows; ++y) {
     deinterleave(y + 1);
     const float* up[3] = {channel_row(y - 1, 0), channel_row(y - 1, 1), channel_row(y - 1, 2)};
@@ -184,14 +193,6 @@ void ExtractFhog(const uint8_t* rgb, int width, int height, size_t row_bytes, in
     const float* down[3] = {channel_row(y + 1, 0), channel_row(y + 1, 1), channel_row(y + 1, 2)};
     RowGradients(up, mid, down, visible_cols, gx, gy, len);
 
-    const float yp = static_cast<float>((static_cast<float>(y) + 0.5) / static_cast<float>(cell) - 0.5);
-    const int iyp = static_cast<int>(std::floor(yp));
-    const float vy0 = yp - iyp;
-    const float vy1 = static_cast<float>(1.0 - vy0);
-    float* top_base = hist + (iyp + 1) * hist_stride;
-    float* bottom_base = top_base + hist_stride;
-
-    const __m256 vvy0 = _mm256_set1_ps(vy0), vvy1 = _mm256_set1_ps(vy1);
     for (int x = 1; x < simd_end; x += 8) {
       const __m256i ix = _mm256_cvttps_epi32(_mm256_loadu_ps(gx + x));
       const __m256i iy = _mm256_cvttps_epi32(_mm256_loadu_ps(gy + x));
@@ -202,52 +203,51 @@ void ExtractFhog(const uint8_t* rgb, int width, int height, size_t row_bytes, in
       const __m256 xx = _mm256_setr_ps(x, x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7);
       const __m256 xp = _mm256_add_ps(_mm256_div_ps(_mm256_add_ps(xx, _mm256_set1_ps(0.5f)), _mm256_set1_ps(cell)),
                                       _mm256_set1_ps(0.5f));
-      const __m256 ixp = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(xp));
-      const __m256 vx0 = _mm256_sub_ps(xp, ixp);
-      const __m256 vx1 = _mm256_mul_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), vx0), v);
-      const __m256 vx0v = _mm256_mul_ps(vx0, v);
-      _mm256_store_ps(w11, _mm256_mul_ps(vvy1, vx1));
-      _mm256_store_ps(w01, _mm256_mul_ps(vvy0, vx1));
-      _mm256_store_ps(w10, _mm256_mul_ps(vvy1, vx0v));
-      _mm256_store_ps(w00, _mm256_mul_ps(vvy0, vx0v));
-      // Pixels without a gradient add +0.0f to a bin: no change, so they are skipped (flat
-      // image areas would otherwise chain read-modify-writes to one bin).
+      const __m256 vx0 = _mm256_sub_ps(xp, _mm256_cvtepi32_ps(_mm256_cvttps_epi32(xp)));
+      _mm256_store_ps(wa, _mm256_mul_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), vx0), v));
+      _mm256_store_ps(wb, _mm256_mul_ps(vx0, v));
+      // Pixels without a gradient would add +0.0f: skipped.
       const int moving = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
       if (moving == 0) continue;
       for (int i = 0; i < 8; ++i) {
         if (!(moving >> i & 1)) continue;
         const int c = (x + i + cell / 2) / cell;  // dlib's trunc((x + 0.5) / 8 + 0.5)
-        // Odd columns vote into a second copy of the histograms, added in at the end: neighbouring
-        // pixels often hit the same bin, and a chain of read-modify-writes to one address is
-        // what limits this loop. (The only departure from dlib's order of additions: it changes
-        // a bin in its last bits at most.)
-        const size_t copy = (i & 1) * hist_copy;
-        const int o = orientation[ori[i]];
-        float* top = top_base + copy + o * hist_plane + c;
-        float* bottom = bottom_base + copy + o * hist_plane + c;
-        top[0] += w11[i];
-        bottom[0] += w01[i];
-        top[1] += w10[i];
-        bottom[1] += w00[i];
+        float* bin = row_votes + (i & 1) * row_copy + orientation[ori[i]] * row_stride + c;
+        bin[0] += wa[i];
+        bin[1] += wb[i];
       }
     }
-    for (int x = simd_end; x < visible_cols; ++x) {
-      const int best_o = Orientation(gx[x], gy[x]);
+    for (int x = simd_end; x < visible_cols; ++x) {  // dlib's scalar columns
       const float v = std::sqrt(len[x]);
       const float xp = static_cast<float>((static_cast<double>(x) + 0.5) / cell - 0.5);
       const int ixp = static_cast<int>(std::floor(xp));
       const float vx0 = xp - ixp;
       const float vx1 = static_cast<float>(1.0 - vx0);
-      float* top = top_base + best_o * hist_plane + ixp + 1;
-      float* bottom = bottom_base + best_o * hist_plane + ixp + 1;
-      top[0] += vy1 * vx1 * v;
-      bottom[0] += vy0 * vx1 * v;
-      top[1] += vy1 * vx0 * v;
-      bottom[1] += vy0 * vx0 * v;
+      float* bin = row_votes + Orientation(gx[x], gy[x]) * row_stride + ixp + 1;
+      bin[0] += vx1 * v;
+      bin[1] += vx0 * v;
+    }
+
+    // The row's votes into its two cell rows, weighted by the row's distance to their centres.
+    const float yp = static_cast<float>((static_cast<float>(y) + 0.5) / static_cast<float>(cell) - 0.5);
+    const int iyp = static_cast<int>(std::floor(yp));
+    const float vy0 = yp - iyp;
+    const float vy1 = static_cast<float>(1.0 - vy0);
+    const __m256 wy0 = _mm256_set1_ps(vy0), wy1 = _mm256_set1_ps(vy1);
+    for (int o = 0; o < 18; ++o) {
+      float* top = hist + o * hist_plane + (iyp + 1) * hist_stride;
+      float* bottom = top + hist_stride;
+      float* even = row_votes + o * row_stride;
+      float* odd = even + row_copy;
+      for (size_t c = 0; c < row_stride; c += 8) {
+        const __m256 sum = _mm256_add_ps(_mm256_loadu_ps(even + c), _mm256_loadu_ps(odd + c));
+        _mm256_storeu_ps(top + c, _mm256_add_ps(_mm256_loadu_ps(top + c), _mm256_mul_ps(wy1, sum)));
+        _mm256_storeu_ps(bottom + c, _mm256_add_ps(_mm256_loadu_ps(bottom + c), _mm256_mul_ps(wy0, sum)));
+        _mm256_storeu_ps(even + c, _mm256_setzero_ps());
+        _mm256_storeu_ps(odd + c, _mm256_setzero_ps());
+      }
     }
   }
-
-  for (size_t i = 0; i < hist_copy; ++i) hist[i] += hist[hist_copy + i];
 
   // --- 2. Energy per cell, then per 2x2 block of cells the clipping level and the scale. ---
   const size_t e_stride = RoundUp8(cells_cols) + 8;

@@ -55,6 +55,7 @@ class FhogPlanes {
 struct FhogScratch {
   std::vector<float> rgb_rows;  // three deinterleaved rows (y-1, y, y+1) x 3 channels
   std::vector<float> hist;      // 18 planes of (cells_rows+2) x (cells_cols+2)
+  std::vector<float> row_votes;  // one image row's votes per orientation and cell column, x2
   std::vector<float> energy;    // per cell: sum over the 9 orientation pairs of (h[o]+h[o+9])^2
   std::vector<float> clip;      // per 2x2 block: 0.2*sqrt(block energy + eps) (the clipping level)
   std::vector<float> scale;     // per 2x2 block: 0.1 / clip (the normalisation factor)
