@@ -1,6 +1,6 @@
 // ExtractFhog: see fhog.h. Compiled with -mavx2 -mfma -ffp-contract=off (src/face/CMakeLists.txt):
-// no fused multiply-adds, so every product and sum rounds as in dlib's own (AVX) build, which is
-// what makes the features equal rather than merely close.
+// no fused multiply-adds, so every product and sum rounds as in dlib's own (AVX) build; the
+// features then differ from dlib's only through the order in which votes are summed (~1e-7).
 #include "face/fhog.h"
 
 #include <immintrin.h>

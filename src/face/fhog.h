@@ -5,11 +5,12 @@
 // across pyramid levels and frames (no allocation once it has grown to the largest frame).
 //
 // Equivalence with dlib (fhog_test checks it on real images of several sizes): the same
-// arithmetic in the same order (float gradients from integer differences, the strongest of the
-// three colour channels, ties broken as dlib's SIMD and scalar paths break them, 18 snapped
-// orientations, bilinear voting into 8x8-pixel cells, the four 2x2-cell block normalisations
-// clipped at 0.2, 18 signed + 9 unsigned + 4 texture features) gives the same floats, up to the
-// last bit in rare cases.
+// arithmetic (float gradients from integer differences, the strongest of the three colour
+// channels, ties broken as dlib's SIMD and scalar paths break them, exactly dlib's snapped
+// orientation out of 18, bilinear voting into 8x8-pixel cells, the four 2x2-cell block
+// normalisations clipped at 0.2, 18 signed + 9 unsigned + 4 texture features). Only the order in
+// which a cell's votes are summed differs (per image row first; see fhog.cc), so features match
+// dlib's to ~1e-7, not bit for bit.
 //
 // Layout (the one dlib's scanner uses, planar instead of dlib::array of array2d): 31 planes of
 // rows() x cols() floats, where rows() = cells_rows - 2 + pad_rows - 1 and likewise for columns;
