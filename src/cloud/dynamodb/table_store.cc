@@ -121,37 +121,17 @@ base::StatusOr<std::unique_ptr<TableStore>> TableStore::Open(const std::string& 
     store->readers_.push_back(std::make_unique<Reader>(std::move(*reader)));
   }
   EF_RETURN_IF_ERROR(store->LoadTables());
-  base::StatusOr<base::Db> checkpoint_db = base::Db::Open(path, sync);
-  if (!checkpoint_db.ok()) return checkpoint_db.status();
-  store->checkpoint_db_.emplace(std::move(*checkpoint_db));
-  EF_RETURN_IF_ERROR(store->writer_.Exec("PRAGMA wal_autocheckpoint=0"));
+  EF_RETURN_IF_ERROR(base::WalCheckpointer::DisableAutoCheckpoint(store->writer_));
+  auto checkpointer = base::WalCheckpointer::Start(path, sync);
+  if (!checkpointer.ok()) return checkpointer.status();
+  store->checkpointer_ = std::move(*checkpointer);
   store->committer_.emplace(store->writer_, store->write_mu_);
-  store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
 TableStore::~TableStore() {
   committer_.reset();  // answers every queued write first
-  {
-    std::lock_guard<std::mutex> lock(checkpoint_mu_);
-    stopping_ = true;
-  }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
-}
-
-void TableStore::CheckpointLoop() {
-  // PASSIVE never blocks the writer or readers; it copies what it can from the WAL into the
-  // database file, so the WAL stays small. (Autocheckpoint would do this inside a commit.)
-  constexpr auto kInterval = std::chrono::milliseconds(250);
-  std::unique_lock<std::mutex> lock(checkpoint_mu_);
-  while (!stopping_) {
-    checkpoint_cv_.wait_for(lock, kInterval, [&] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-    lock.lock();
-  }
+  checkpointer_.reset();
 }
 
 std::unique_lock<std::mutex> TableStore::AcquireReader(Reader** reader) {

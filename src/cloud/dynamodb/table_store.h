@@ -34,6 +34,7 @@
 
 #include "base/group_commit.h"
 #include "base/sqlite.h"
+#include "base/wal_checkpointer.h"
 #include "base/status.h"
 #include "cloud/dynamodb/attribute_value.h"
 #include "cloud/dynamodb/expression.h"
@@ -179,14 +180,8 @@ class TableStore {
   // Runs SubmitWrite's writes in groups (base/group_commit.h); declared after writer_ and
   // write_mu_, so it stops (after the last queued write) before they go.
   std::optional<base::GroupCommitter<std::recursive_mutex>> committer_;
-  std::mutex checkpoint_mu_;  // guards stopping_
-  bool stopping_ = false;
-
-  // WAL checkpoints run here, off the commit path, so a commit never waits for one.
-  void CheckpointLoop();
-  std::condition_variable checkpoint_cv_;  // with checkpoint_mu_ and stopping_
-  std::optional<base::Db> checkpoint_db_;
-  std::thread checkpointer_;
+  // WAL checkpoints on their own connection and thread, so a commit never waits for one.
+  std::unique_ptr<base::WalCheckpointer> checkpointer_;
 };
 
 // The sortable encoding of a key value (S and B: the bytes; N: Decimal::SortKey()).

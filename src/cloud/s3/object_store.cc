@@ -72,7 +72,14 @@ base::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string
   if (!blobs.ok()) return blobs.status();
   auto db = base::Db::Open(dir + "/meta.db", base::Db::Sync::kFull);
   if (!db.ok()) return db.status();
+  // WAL checkpoints on their own connection (base/wal_checkpointer.h), not inside the group
+  // commit that crosses 1000 WAL pages (inline objects fill the WAL quickly): that commit, and
+  // every PUT waiting for it, used to wait for the checkpoint's copy and fsyncs.
+  EF_RETURN_IF_ERROR(base::WalCheckpointer::DisableAutoCheckpoint(*db));
+  auto checkpointer = base::WalCheckpointer::Start(dir + "/meta.db", base::Db::Sync::kFull);
+  if (!checkpointer.ok()) return checkpointer.status();
   std::unique_ptr<ObjectStore> store(new ObjectStore(std::move(*blobs), std::move(*db)));
+  store->checkpointer_ = std::move(*checkpointer);
   store->max_inline_bytes_ = std::min(max_inline_bytes, kMaxInlineBytes);
   EF_RETURN_IF_ERROR(store->Init());
   return store;

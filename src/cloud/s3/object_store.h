@@ -33,6 +33,7 @@
 
 #include "base/sqlite.h"
 #include "base/status.h"
+#include "base/wal_checkpointer.h"
 #include "cloud/s3/blob_files.h"
 
 namespace s3 {
@@ -207,6 +208,7 @@ class ObjectStore {
   uint64_t max_inline_bytes_ = kMaxInlineBytes;
   std::mutex mu_;
   base::Db db_;                                              // GUARDED_BY(mu_)
+  std::unique_ptr<base::WalCheckpointer> checkpointer_;      // its own connection to meta.db
   std::deque<std::pair<int64_t, std::string>> unlinks_;      // GUARDED_BY(mu_): (due ms, blob id)
   std::vector<ObjectCreatedListener*> listeners_;           // GUARDED_BY(mu_)
 

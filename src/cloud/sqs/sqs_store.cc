@@ -69,11 +69,17 @@ base::StatusOr<std::unique_ptr<SqsStore>> SqsStore::Open(const std::string& dir,
   EF_RETURN_IF_ERROR(base::MakeDirs(dir));
   base::StatusOr<base::Db> db = base::Db::Open(dir + "/sqs.db", options.sync);
   if (!db.ok()) return db.status();
-  // Only this process uses the file: holding SQLite's lock for the connection's lifetime saves
-  // the fcntl lock/unlock calls of every transaction (and keeps a second server off the file).
-  EF_RETURN_IF_ERROR(db->Exec("PRAGMA locking_mode=EXCLUSIVE;"));
+  // WAL checkpoints run on their own connection (base/wal_checkpointer.h), not inside a commit:
+  // an automatic checkpoint stalled the commit that triggered it, and with it every request of
+  // that I/O thread, for its copy and two fsyncs (the p99 of SQS requests). That needs the
+  // normal locking mode (a locking_mode=EXCLUSIVE connection saved a few fcntl calls per
+  // transaction but lets no second connection in).
   EF_RETURN_IF_ERROR(db->Exec(kSchema));
+  EF_RETURN_IF_ERROR(base::WalCheckpointer::DisableAutoCheckpoint(*db));
+  auto checkpointer = base::WalCheckpointer::Start(dir + "/sqs.db", options.sync);
+  if (!checkpointer.ok()) return checkpointer.status();
   std::unique_ptr<SqsStore> store(new SqsStore(std::move(*db), clock, std::move(options)));
+  store->checkpointer_ = std::move(*checkpointer);
   EF_RETURN_IF_ERROR(store->Load());
   if (store->options_.group_commit) store->sends_.emplace(store->db_, store->mu_);
   return store;

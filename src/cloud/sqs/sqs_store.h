@@ -32,6 +32,7 @@
 #include "base/group_commit.h"
 #include "base/sqlite.h"
 #include "base/status.h"
+#include "base/wal_checkpointer.h"
 #include "cloud/sqs/clock.h"
 #include "cloud/sqs/message.h"
 
@@ -163,6 +164,7 @@ class SqsStore {
   std::unique_ptr<Statements> stmts_;
   std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   std::mt19937_64 rng_;
+  std::unique_ptr<base::WalCheckpointer> checkpointer_;
   // Last: stopped (after answering every queued send) before the rest goes.
   std::optional<base::GroupCommitter<std::mutex>> sends_;
 };
