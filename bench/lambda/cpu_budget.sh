@@ -27,11 +27,13 @@ for _ in $(seq 100); do grep -q "ready on" "$WORK/cloud.out" && break; sleep 0.1
 EP="$(grep -o 'http://[0-9.:]*' "$WORK/cloud.out")"
 "$BUILD/bin/lambda_bench" --endpoint "$EP" --function echo --n 200 --threads "$T" > /dev/null  # warm
 
-# name, context switches, CPU ticks of every thread of the server and its children
+# name, context switches, CPU ticks, voluntary switches (the thread slept: a wake-up it waited
+# for; the rest are preemptions, which grow with the machine's load) of every thread of the
+# server and its children
 snap() {
   for p in $CLOUD $(pgrep -P "$CLOUD"); do
     for t in /proc/$p/task/*; do
-      echo "$p/$(basename "$t") $(tr ' ' _ < "$t/comm") $(awk '/ctxt_switches/{s+=$2} END{print s}' "$t/status") $(awk '{print $14+$15}' "$t/stat")"
+      echo "$p/$(basename "$t") $(tr ' ' _ < "$t/comm") $(awk '/ctxt_switches/{s+=$2} END{print s}' "$t/status") $(awk '{print $14+$15}' "$t/stat") $(awk '/^voluntary_ctxt_switches/{print $2}' "$t/status")"
     done
   done
 }
@@ -41,9 +43,9 @@ snap | sort > "$WORK/s1"
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 echo "per invocation (n=$N, threads=$T), load average $(cut -d' ' -f1-3 /proc/loadavg):"
 join "$WORK/s0" "$WORK/s1" | awk -v n="$N" -v tick="$TICK_US" '
-  { cs = ($6 - $3) / n; cpu = ($7 - $4) * tick / n
-    if (cs > 0.05 || cpu > 1) printf "  %-14s %-16s %6.1f us CPU  %5.2f context switches\n", $1, $2, cpu, cs
-    tcpu += cpu; tcs += cs }
-  END { printf "  %-31s %6.1f us CPU  %5.2f context switches\n", "server + instance", tcpu, tcs }'
+  { cs = ($7 - $3) / n; cpu = ($8 - $4) * tick / n; vcs = ($9 - $5) / n
+    if (cs > 0.05 || cpu > 1) printf "  %-14s %-16s %6.1f us CPU  %5.2f context switches (%4.2f voluntary)\n", $1, $2, cpu, cs, vcs
+    tcpu += cpu; tcs += cs; tvcs += vcs }
+  END { printf "  %-31s %6.1f us CPU  %5.2f context switches (%4.2f voluntary)\n", "server + instance", tcpu, tcs, tvcs }'
 read -r cu cs < "$WORK/client.time"
 echo "  load generator (lambda_bench)   $(echo "($cu + $cs) * 1000000 / $N" | bc) us CPU"

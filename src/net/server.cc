@@ -9,6 +9,10 @@
 #include "net/server.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +25,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -49,6 +54,7 @@ bool HeaderContainsToken(std::string_view value, std::string_view token) {
 struct DrainState {
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};  // the drain is over: later answers are dropped
 };
 
 using Executor = asio::io_context::executor_type;
@@ -59,7 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, Executor executor, const ServerOptions& options, const http::Handler& handler,
           DrainState& drain, std::atomic<int>& live)
       : stream_(std::move(socket)), executor_(executor), options_(options), handler_(handler), drain_(drain),
-        live_(live) {
+        live_(live), idle_timer_(executor), fd_(stream_.socket().native_handle()) {
     live_.fetch_add(1, std::memory_order_relaxed);
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -165,15 +171,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!req.ParseTarget()) return SendError(400, "malformed percent-encoding in the request target");
     awaiting_answer_ = true;
     drain_.in_flight.fetch_add(1);
+    answer_state_.store(0, std::memory_order_relaxed);
 
-    // A Reply on the connection's own thread (the handler answered at once, or a service that
-    // runs on this thread answered later) writes at once; from any other thread it posts once.
     const uint64_t seq = ++dispatched_;
     http::Reply reply = [self = shared_from_this(), seq](http::Response response) {
       uint64_t expected = seq - 1;  // a second reply is a caller bug; the first one won
       if (!self->answered_.compare_exchange_strong(expected, seq)) return;
-      if (self->executor_.running_in_this_thread()) return self->Write(std::move(response));
-      asio::post(self->executor_, [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+      self->Answer(seq, std::move(response));
     };
     try {
       handler_(std::move(req), reply);
@@ -183,6 +187,190 @@ class Session : public std::enable_shared_from_this<Session> {
       r.body = std::string("internal error: ") + e.what() + "\n";
       reply(std::move(r));
     }
+    // Not answered yet (a commit thread, a function instance or a long poll will answer): let
+    // whichever thread answers write the answer itself.
+    if (answered_.load(std::memory_order_acquire) != seq) ArmDirectAnswer(seq);
+  }
+
+  // ---- Answers from other threads ----
+  //
+  // An answer given while the handler runs (on this thread) is written with Beast as usual. For
+  // a later answer, the request's thread arms the connection after the handler returns: it waits
+  // (without a Beast operation, so nothing of the stream is touched) for the client's next bytes
+  // and keeps an idle timer. The answering thread then sends the serialized answer with one
+  // non-blocking sendmsg on the socket, from its own thread: the connection's thread is not woken
+  // to write it, only later by the client's next request, which it has to read anyway. An answer
+  // that comes before the arming, does not fit the socket buffer, streams a file or closes the
+  // connection goes to the connection's thread as before. `answer_state_` orders the two sides.
+  enum : unsigned { kArmed = 1, kAnswering = 2, kWritten = 4, kReadable = 8 };
+  static constexpr size_t kMaxDirectBody = 256 * 1024;
+
+  void Answer(uint64_t seq, http::Response response) {
+    if (drain_.stopped.load()) return;
+    const bool direct_ok = response.file_path.empty() && response.body.size() <= kMaxDirectBody && keep_alive_ &&
+                           !unread_body_;
+    unsigned prev = answer_state_.fetch_or(kAnswering, std::memory_order_acq_rel);
+    if (prev & kArmed) {
+      if (direct_ok && SendDirect(seq, response)) return;
+      // The connection's thread stops waiting and writes it.
+      return OnThread([self = shared_from_this(), r = std::move(response)]() mutable {
+        self->Disarm();
+        self->Write(std::move(r));
+      });
+    }
+    OnThread([self = shared_from_this(), r = std::move(response)]() mutable { self->Write(std::move(r)); });
+  }
+
+  // Runs `f` on the connection's thread: at once when already there, else posted (one wake-up).
+  template <class F>
+  void OnThread(F&& f) {
+    if (executor_.running_in_this_thread()) return f();
+    asio::post(executor_, std::forward<F>(f));
+  }
+
+  void ArmDirectAnswer(uint64_t seq) {
+    unsigned prev = answer_state_.fetch_or(kArmed, std::memory_order_acq_rel);
+    if (prev & kAnswering) return;  // answered meanwhile from another thread: posted to us
+    armed_ = true;
+    ArmIdleTimer(seq, std::chrono::steady_clock::now() + options_.read_timeout);
+    if (buffer_.size() > 0) {
+      // The next request is already read (pipelined): the answering thread continues at once.
+      unsigned prev = answer_state_.fetch_or(kReadable, std::memory_order_acq_rel);
+      if (prev & kWritten) ContinueAfterDirectAnswer(seq);  // it was quicker still
+      return;
+    }
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(), seq](beast::error_code ec) {
+      if (seq != self->dispatched_ || !self->armed_ || ec == asio::error::operation_aborted) return;
+      unsigned prev = self->answer_state_.fetch_or(kReadable, std::memory_order_acq_rel);
+      // Else the client sent more (a pipelined request) or hung up before the answer: the
+      // answering thread continues once the answer is out.
+      if (prev & kWritten) self->ContinueAfterDirectAnswer(seq);
+    });
+  }
+
+  // While the answer is pending the timer only re-arms itself (a long poll may last minutes);
+  // once it is written, the client has `read_timeout` to start its next request, as usual.
+  void ArmIdleTimer(uint64_t seq, std::chrono::steady_clock::time_point at) {
+    idle_timer_.expires_at(at);
+    idle_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
+      if (seq != self->dispatched_ || !self->armed_ || ec == asio::error::operation_aborted) return;
+      unsigned state = self->answer_state_.load(std::memory_order_acquire);
+      if (state & kReadable) return;  // the answering thread continues or has continued
+      auto now = std::chrono::steady_clock::now();
+      if (!(state & kWritten)) return self->ArmIdleTimer(seq, now + self->options_.read_timeout);
+      auto idle_until = std::chrono::steady_clock::time_point(
+                            std::chrono::nanoseconds(self->written_at_ns_.load(std::memory_order_relaxed))) +
+                        self->options_.read_timeout;
+      if (now < idle_until) return self->ArmIdleTimer(seq, idle_until);
+      self->Disarm();
+      self->Close();  // an idle keep-alive connection
+    });
+  }
+
+  // Connection's thread only.
+  void Disarm() {
+    if (!armed_) return;
+    armed_ = false;
+    idle_timer_.cancel();
+    beast::error_code ec;
+    stream_.socket().cancel(ec);  // the wait for readability
+  }
+
+  void ContinueAfterDirectAnswer(uint64_t seq) {
+    if (seq != dispatched_ || !armed_) return;
+    Disarm();
+    if (drain_.stopping.load()) return Close();
+    ReadHeader();
+  }
+
+  void FinishAnswer() {
+    if (awaiting_answer_.exchange(false)) drain_.in_flight.fetch_sub(1);
+  }
+
+  // Any thread, with the connection armed. Serializes `r` and sends what the socket takes now;
+  // false (nothing sent, `r` intact) when the socket would block at once, so the caller hands it
+  // over. A partial send hands the rest to the connection's thread.
+  bool SendDirect(uint64_t seq, http::Response& r) {
+    bhttp::response<bhttp::string_body> msg;
+    FillHeader(msg, r);
+    bool has_length = r.headers.Has("Content-Length");
+    msg.body() = std::move(r.body);
+    if (!(head_ && has_length)) msg.prepare_payload();
+    bhttp::serializer<false, bhttp::string_body> sr{msg};
+    beast::error_code ec;
+    std::string rest;  // what the socket did not take, in order
+    bool sent_any = false, failed = false;
+    while (!sr.is_done()) {
+      size_t offered = 0;
+      sr.next(ec, [&](beast::error_code&, const auto& buffers) {
+        iovec iov[16];
+        size_t n = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+          asio::const_buffer b = *it;
+          offered += b.size();
+          if (b.size() == 0) continue;
+          if (!rest.empty() || n == 16) {
+            rest.append(static_cast<const char*>(b.data()), b.size());
+          } else {
+            iov[n++] = {const_cast<void*>(b.data()), b.size()};
+          }
+        }
+        if (n == 0) return;
+        msghdr mh{};
+        mh.msg_iov = iov;
+        mh.msg_iovlen = n;
+        ssize_t w;
+        do w = ::sendmsg(fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (w < 0 && errno == EINTR);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+          failed = true;
+          return;
+        }
+        size_t skip = w > 0 ? static_cast<size_t>(w) : 0;
+        if (skip > 0) sent_any = true;
+        std::string unsent;
+        for (size_t i = 0; i < n; ++i) {
+          size_t drop = std::min(skip, iov[i].iov_len);
+          skip -= drop;
+          unsent.append(static_cast<const char*>(iov[i].iov_base) + drop, iov[i].iov_len - drop);
+        }
+        rest.insert(0, unsent);  // `rest` held only what came after these iovecs
+      });
+      if (ec || failed) break;
+      if (!sent_any) {
+        r.body = std::move(msg.body());  // the socket is full: hand the whole answer over
+        return false;
+      }
+      sr.consume(offered);
+    }
+    if (ec || failed) {
+      FinishAnswer();
+      OnThread([self = shared_from_this()] {
+        self->Disarm();
+        self->Close();
+      });
+      return true;
+    }
+    if (!rest.empty()) {
+      auto pending = std::make_shared<std::string>(std::move(rest));
+      OnThread([self = shared_from_this(), pending] {
+        self->Disarm();
+        self->stream_.expires_after(self->options_.write_timeout + std::chrono::milliseconds(pending->size() / 1000));
+        asio::async_write(self->stream_, asio::buffer(*pending), [self, pending](beast::error_code ec, size_t) {
+          self->FinishAnswer();
+          if (ec || self->drain_.stopping.load()) return self->Close();
+          self->ReadHeader();
+        });
+      });
+      return true;
+    }
+    written_at_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    FinishAnswer();
+    unsigned prev = answer_state_.fetch_or(kWritten, std::memory_order_acq_rel);
+    if (prev & kReadable) {
+      OnThread([self = shared_from_this(), seq] { self->ContinueAfterDirectAnswer(seq); });
+    }
+    return true;
   }
 
   template <class Message>
@@ -228,10 +416,7 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t bytes = msg->payload_size().value_or(0);
     stream_.expires_after(options_.write_timeout + std::chrono::milliseconds(bytes / 1000));
     bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
-      if (self->awaiting_answer_) {
-        self->awaiting_answer_ = false;
-        self->drain_.in_flight.fetch_sub(1);
-      }
+      self->FinishAnswer();
       if (!ec && self->unread_body_) return self->LingerThenClose();
       if (self->drain_.stopping.load()) return self->Close();
       if (ec || !self->keep_alive_) return self->Close();
@@ -278,7 +463,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<int>& live_;
   uint64_t dispatched_ = 0;             // requests handed to the handler (this thread only)
   std::atomic<uint64_t> answered_{0};   // the last of them whose Reply was called (any thread)
-  bool awaiting_answer_ = false;  // a request went to the handler; its answer is not written yet
+  // A request went to the handler; its answer is not written yet (cleared by whoever writes it).
+  std::atomic<bool> awaiting_answer_{false};
+  std::atomic<unsigned> answer_state_{0};  // kArmed | kAnswering | kWritten | kReadable
+  std::atomic<int64_t> written_at_ns_{0};  // steady clock, when a direct answer went out
+  bool armed_ = false;                      // connection's thread only
+  asio::steady_timer idle_timer_;           // connection's thread only
+  const int fd_;
   std::string remote_;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -401,6 +592,7 @@ void Server::Stop() {
   while (s.drain.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  s.drain.stopped = true;
   for (auto& t : s.io) {
     t->work.reset();
     t->ioc.stop();

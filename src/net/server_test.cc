@@ -21,8 +21,10 @@ namespace {
 // A blocking client with a 5 s receive bound, so a broken server fails a test instead of hanging it.
 class RawClient {
  public:
-  explicit RawClient(uint16_t port) {
+  // `receive_buffer` > 0 shrinks the socket's receive buffer (a slow reader fills up sooner).
+  explicit RawClient(uint16_t port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -313,6 +315,115 @@ TEST_F(ServerTest, ReplyFromAnotherThreadLater) {
   EXPECT_EQ(r2.status, 202);
   std::lock_guard<std::mutex> lock(mu);
   for (auto& t : workers) t.join();
+}
+
+// Answers given after the handler returned are written by the answering thread itself; the
+// connection then goes on as usual: next request served, idle connection closed after read_timeout,
+// and an answer slower than read_timeout still arrives.
+TEST_F(ServerTest, LateAnswersKeepTheConnectionThenIdleTimeoutStillApplies) {
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  ServerOptions o;
+  o.read_timeout = std::chrono::milliseconds(300);
+  StartServer(
+      [&](http::Request&& req, http::Reply reply) {
+        auto delay = std::chrono::milliseconds(req.path == "/slow" ? 700 : 20);
+        std::lock_guard<std::mutex> lock(mu);
+        workers.emplace_back([reply, delay, path = req.path] {
+          std::this_thread::sleep_for(delay);
+          http::Response r;
+          r.body = "answer to " + path;
+          reply(std::move(r));
+        });
+      },
+      o);
+  RawClient c(server_->port());
+  c.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r1 = c.ReadResponse();
+  EXPECT_EQ(r1.status, 200);
+  EXPECT_EQ(r1.body, "answer to /slow");
+  c.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r2 = c.ReadResponse();
+  EXPECT_EQ(r2.status, 200);
+  EXPECT_EQ(r2.body, "answer to /fast");
+  EXPECT_TRUE(c.ServerClosed());  // idle after the answer: closed after ~300 ms (client bound 5 s)
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& t : workers) t.join();
+}
+
+// Late answers larger than the socket takes at once (a reader that does not read yet), one
+// within the directly written size and one above it, arrive whole and in order.
+TEST_F(ServerTest, LateLargeAnswersToASlowReaderArriveWhole) {
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  auto body_of = [](size_t n) {
+    std::string b(n, 'x');
+    for (size_t i = 0; i < n; ++i) b[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return b;
+  };
+  StartServer([&](http::Request&& req, http::Reply reply) {
+    size_t n = std::strtoull(req.path.c_str() + 1, nullptr, 10);
+    std::lock_guard<std::mutex> lock(mu);
+    workers.emplace_back([reply, n, body_of] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      http::Response r;
+      r.body = body_of(n);
+      reply(std::move(r));
+    });
+  });
+  RawClient c(server_->port(), /*receive_buffer=*/4096);
+  for (size_t n : {60000u, 250000u, 300000u, 10u}) {
+    c.Send("GET /" + std::to_string(n) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the answer meets a full socket
+    auto r = c.ReadResponse();
+    EXPECT_EQ(r.status, 200) << n;
+    EXPECT_TRUE(r.body == body_of(n)) << n << " bytes, got " << r.body.size();
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& t : workers) t.join();
+}
+
+// A held request answered later from another request's handler on the same I/O thread (a long
+// poll woken by a write): both clients get their answers, and the held connection goes on.
+TEST_F(ServerTest, HeldRequestAnsweredFromTheSameThreadLater) {
+  std::mutex mu;
+  http::Reply held;
+  ServerOptions o;
+  o.io_threads = 1;
+  StartServer(
+      [&](http::Request&& req, http::Reply reply) {
+        http::Response r;
+        if (req.path == "/wait") {
+          std::lock_guard lock(mu);
+          held = std::move(reply);
+          return;
+        }
+        if (req.path == "/wake") {
+          std::lock_guard lock(mu);
+          http::Response woken;
+          woken.body = "woken";
+          if (held) held(std::move(woken));
+          held = nullptr;
+        }
+        r.body = "ok " + req.path;
+        reply(std::move(r));
+      },
+      o);
+  RawClient waiter(server_->port());
+  waiter.Send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (held) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  RawClient waker(server_->port());
+  waker.Send("GET /wake HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(waker.ReadResponse().body, "ok /wake");
+  EXPECT_EQ(waiter.ReadResponse().body, "woken");
+  waiter.Send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(waiter.ReadResponse().body, "ok /again");
 }
 
 TEST_F(ServerTest, StreamsAFileRange) {
