@@ -156,3 +156,26 @@ TEST(HogScan, SameFacesAsDlibsScanOnVideoFrames) {
 
 }  // namespace
 }  // namespace face
+
+namespace face {
+namespace {
+
+// Images too small for the window or for a second pyramid level, and thin ones: no crash, and
+// what dlib's scan gives (nothing, or the same boxes on the crops of a real face).
+TEST(HogScan, TinyAndThinImagesAsDlibsScan) {
+  const FaceDetector detector;
+  base::StatusOr<media::RgbImage> img = media::ReadImageFile("../shared/data/fixtures/face_recognition/obama-480p.jpg");
+  ASSERT_TRUE(img.ok()) << img.status().ToString();
+  for (const auto& size : {std::pair{1, 1}, {7, 300}, {300, 7}, {64, 63}, {80, 80}, {81, 200}, {130, 97}}) {
+    const media::RgbImage small = media::Resize(*img, size.first, size.second);
+    for (int threads : {1, 2}) {
+      ExpectSameDetections(detector, small, {0, 0, -1.0, threads},
+                           std::to_string(size.first) + "x" + std::to_string(size.second));
+    }
+  }
+  media::RgbImage empty;
+  EXPECT_TRUE(detector.Detect(empty, {0, 0, 0, 1}).empty());
+}
+
+}  // namespace
+}  // namespace face
