@@ -1,5 +1,7 @@
 #include "cloud/s3/object_store.h"
 
+#include <cstdlib>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -72,14 +74,21 @@ base::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string
   if (!blobs.ok()) return blobs.status();
   auto db = base::Db::Open(dir + "/meta.db", base::Db::Sync::kFull);
   if (!db.ok()) return db.status();
-  // WAL checkpoints on their own connection (base/wal_checkpointer.h), not inside the group
-  // commit that crosses 1000 WAL pages (inline objects fill the WAL quickly): that commit, and
-  // every PUT waiting for it, used to wait for the checkpoint's copy and fsyncs.
-  EF_RETURN_IF_ERROR(base::WalCheckpointer::DisableAutoCheckpoint(*db));
-  auto checkpointer = base::WalCheckpointer::Start(dir + "/meta.db", base::Db::Sync::kFull);
-  if (!checkpointer.ok()) return checkpointer.status();
+  // EDGEFACE_S3_WAL_CHECKPOINTER=1: WAL checkpoints on their own connection
+  // (base/wal_checkpointer.h) instead of inside the group commit that crosses 1000 WAL pages.
+  // Off by default: measured alternately (docs/cloud-bench.md, session 4) it lowered the p99 of
+  // 1 KiB PUTs (16 vs 20 ms) but also their throughput by 15-28%, probably because with
+  // synchronous=FULL its fsyncs compete with the group commits' WAL fsyncs for the disk.
+  const char* env = std::getenv("EDGEFACE_S3_WAL_CHECKPOINTER");
+  std::unique_ptr<base::WalCheckpointer> checkpointer;
+  if (env && std::string_view(env) == "1") {
+    EF_RETURN_IF_ERROR(base::WalCheckpointer::DisableAutoCheckpoint(*db));
+    auto started = base::WalCheckpointer::Start(dir + "/meta.db", base::Db::Sync::kFull);
+    if (!started.ok()) return started.status();
+    checkpointer = std::move(*started);
+  }
   std::unique_ptr<ObjectStore> store(new ObjectStore(std::move(*blobs), std::move(*db)));
-  store->checkpointer_ = std::move(*checkpointer);
+  store->checkpointer_ = std::move(checkpointer);
   store->max_inline_bytes_ = std::min(max_inline_bytes, kMaxInlineBytes);
   EF_RETURN_IF_ERROR(store->Init());
   return store;

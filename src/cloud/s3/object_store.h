@@ -208,7 +208,7 @@ class ObjectStore {
   uint64_t max_inline_bytes_ = kMaxInlineBytes;
   std::mutex mu_;
   base::Db db_;                                              // GUARDED_BY(mu_)
-  std::unique_ptr<base::WalCheckpointer> checkpointer_;      // its own connection to meta.db
+  std::unique_ptr<base::WalCheckpointer> checkpointer_;      // only with EDGEFACE_S3_WAL_CHECKPOINTER=1
   std::deque<std::pair<int64_t, std::string>> unlinks_;      // GUARDED_BY(mu_): (due ms, blob id)
   std::vector<ObjectCreatedListener*> listeners_;           // GUARDED_BY(mu_)
 
