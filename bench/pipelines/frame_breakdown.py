@@ -39,7 +39,13 @@ def steps_of(t):
     face = web.get("face") or {}
     s = {}
     if "decode_wait" in t:
-        s["device: capture → frame out of the decoder (B-frame reorder, decode)"] = t["decode_wait"]
+        s["device: capture → frame out of the decoder (or released, raw camera)"] = t["decode_wait"]
+    if "packet_wait" in t:
+        s["  capture → the frame's packet sent (the stream's B-frame order)"] = t["packet_wait"]
+        s["  the device reading it late (busy with earlier packets)"] = t.get("behind", 0)
+        s["  packet read → frame out of the decoder"] = t["decoder"]
+        s["    of which decoding (the decoder's own time)"] = t["decode_busy"]
+        s["    of which the decoder holding it for reordering (later packets)"] = t["decoder"] - t["decode_busy"]
     s["device: RGB conversion + JPEG encode"] = t["encode"]
     if "capture_to_send" in t:
         s["device: queued before the POST"] = t["capture_to_send"] - t.get("decode_wait", 0) - t["encode"]
@@ -79,6 +85,8 @@ def main():
     ap.add_argument("--endpoint", help="a running edgeface cloud with the default stack (default: start one)")
     ap.add_argument("--runs", type=int, default=1, help="measured runs (after one warm-up)")
     ap.add_argument("--code-dir", help="the functions' build (template CodeDir; default: EDGEFACE_BIN's directory)")
+    ap.add_argument("--cameras", default="h264,raw",
+                    help="with --realtime, the device's --camera kinds to measure in turn (default h264,raw)")
     ap.add_argument("device_args", nargs="*", help="after --: flags for edgeface edge")
     args = ap.parse_args()
     from cloud_harness import CloudServer, edgeface_bin
@@ -91,31 +99,44 @@ def main():
     for v in videos:
         device_args += ["--source", v]
 
+    kinds = args.cameras.split(",") if "--realtime" in device_args else [""]
+
     def measure(endpoint, spool):
         run_device(binary, endpoint, device_args, spool)  # warm-up: cold starts
-        answers = []
+        by_kind = {}
         for _ in range(args.runs):
-            got, out = run_device(binary, endpoint, device_args, spool)
-            if not got:
-                print(out.stdout[-2000:], out.stderr[-2000:])
-            answers += got
-        return answers
+            for kind in kinds:  # interleaved, so both see the same machine
+                got, out = run_device(binary, endpoint, device_args + (["--camera", kind] if kind else []), spool)
+                if not got:
+                    print(out.stdout[-2000:], out.stderr[-2000:])
+                by_kind.setdefault(kind, []).extend(got)
+        return by_kind
 
     import tempfile
     spool = tempfile.mkdtemp(prefix="edgeface-breakdown-spool-")
     if args.endpoint:
-        answers = measure(args.endpoint, spool)
+        by_kind = measure(args.endpoint, spool)
     else:
         with CloudServer(extra_args=["--stack", os.path.join(ROOT, "template.yaml"),
                                      "--parameter", "CodeDir=" + (args.code_dir or os.path.dirname(binary))]) as cloud:
-            answers = measure(cloud.endpoint, spool)
+            by_kind = measure(cloud.endpoint, spool)
+    print(f"load average {open('/proc/loadavg').read().strip()}")
+    failed = False
+    for kind, answers in by_kind.items():
+        failed |= report(kind, answers, device_args) != 0
+    return 1 if failed else 0
 
+
+def report(kind, answers, device_args):
     ok = [a for a in answers if a.get("ok") and a.get("timings_ms")]
     right = sum(1 for a in ok if a.get("correct"))
-    print(f"edgeface edge {' '.join(a for a in device_args if not a.startswith(DATA))} ...")
+    print()
+    print(f"edgeface edge {' '.join(a for a in device_args if not a.startswith(DATA))} "
+          f"{'--camera ' + kind + ' ' if kind else ''}...")
+    lat = [a['latency_s'] * 1000 for a in ok]
     print(f"answers {len(ok)}/{len(answers)}, right {right}/{len(ok)}; "
-          f"latency p50 {percentile([a['latency_s'] * 1000 for a in ok], 50):.1f} ms, "
-          f"p95 {percentile([a['latency_s'] * 1000 for a in ok], 95):.1f} ms")
+          f"latency (capture → answer) p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, "
+          f"p99 {percentile(lat, 99):.1f} ms")
     rows = {}
     for a in ok:
         for k, v in steps_of(a["timings_ms"]).items():

@@ -34,6 +34,10 @@ const char kUsage[] =
     "  --source S          file, V4L2 camera, or stream URL; repeat to play several in turn\n"
     "  --pipeline P        frame (default), clip, video or store\n"
     "  --realtime          deliver a file at its frame rate, as a camera would\n"
+    "  --camera KIND       with --realtime, the camera a file stands for: h264 (default): its\n"
+    "                      packets as an H.264 camera sending this encoding would deliver them\n"
+    "                      (B-frames wait for later frames; the device decodes); raw: a raw\n"
+    "                      (YUYV) camera, every frame decoded at its capture time\n"
     "  --loop N            play the sources N times (default 1; 0 = until --duration or Ctrl-C)\n"
     "  --duration S        stop after S seconds of video\n"
     "  --interval S        seconds of video between sent frames (default 0.5)\n"
@@ -98,6 +102,7 @@ int RunEdge(int argc, char** argv) {
     if (flag("--source")) o.sources.push_back(v);
     else if (flag("--pipeline")) o.pipeline = v;
     else if (flag("--realtime")) o.realtime = true;
+    else if (flag("--camera")) { o.camera = v; if (o.camera != "h264" && o.camera != "raw") return bad("--camera must be h264 or raw"); }
     else if (flag("--json")) o.json = true;
     else if (flag("--no-clips")) o.store_clips = false;
     else if (flag("--loop")) { if (!ParseDouble(v, &num)) return bad("bad --loop"); o.loops = static_cast<int>(num); }

@@ -73,7 +73,10 @@ struct Device {
 
 // ---- frame pipeline ----
 struct FrameTimes {
+  int64_t packet_ms = 0;   // wall clock, when the frame's own packet was delivered
+  int64_t packet_due_ms = 0;  // when a camera would have sent it
   int64_t decoded_ms = 0;  // wall clock, when the decoder gave the frame out
+  double decode_busy_ms = 0;
   double encode_ms = 0;
 };
 
@@ -124,6 +127,17 @@ void SendFrame(Device& d, WorkerClients& c, const std::string& jpeg, Answer a, i
                {"jpeg_bytes", jpeg.size()}};
   if (d.real_clock) {
     a.timings["decode_wait"] = ft.decoded_ms - a.capture_ms;      // capture → out of the decoder
+    if (d.o.camera != "raw") {
+      // decode_wait's parts: capture → the frame's packet sent (the stream's B-frame reorder: a
+      // B-frame is sent after the later frame it refers to), the device reading it late (still
+      // busy with earlier packets), then the packet → out of
+      // the decoder (decoding, of which decode_busy is the decoder's own time, and the decoder
+      // holding frames for reordering until later packets arrive).
+      a.timings["packet_wait"] = ft.packet_due_ms - a.capture_ms;
+      a.timings["behind"] = ft.packet_ms - ft.packet_due_ms;  // the device reading late (busy decoding)
+      a.timings["decoder"] = ft.decoded_ms - ft.packet_ms;
+      a.timings["decode_busy"] = std::round(ft.decode_busy_ms * 100) / 100;
+    }
     a.timings["capture_to_send"] = send_ms - a.capture_ms;        // includes decode_wait, encode, queueing
   }
   if (body.contains("timings_ms")) a.timings["web"] = body["timings_ms"];
@@ -194,7 +208,11 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
   for (int loop = 0; o.loops == 0 || loop < o.loops; ++loop) {
     for (const std::string& url : o.sources) {
       if (d.Stopped()) return Status::Ok();
-      auto source = Source::Open(url, {.realtime = o.realtime});
+      // A later file starts after the previous one ended (capture times keep increasing).
+      // A raw camera's frames are decoded ahead and released at their capture time (the sampler's
+      // release_at_capture); half a second of lead covers any decoder's reorder delay.
+      auto source = Source::Open(url, {.realtime = o.realtime, .not_before_ms = origin_floor,
+                                       .lead_s = o.camera == "raw" ? 0.5 : 0.0});
       if (!source.ok()) {
         if (!any_opened) return source.status();
         d.report.Event(source.status().ToString());
@@ -204,7 +222,7 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
       SourcePacket p;
       auto got = (*source)->Next(&p);
       if (!got.ok() || !*got) continue;
-      const int64_t origin_ms = std::max(p.wall_ms, origin_floor);
+      const int64_t origin_ms = (*source)->origin_ms();
       std::unique_ptr<ClipCutter> cutter;
       std::unique_ptr<FrameSampler> sampler;
       if (want_clips) {
@@ -213,7 +231,8 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
         cutter = std::move(*c);
       }
       if (want_frames) {
-        auto s = FrameSampler::Create(**source, {.interval_s = o.interval_s, .origin_ms = origin_ms, .jpeg_quality = o.jpeg_quality, .max_width = o.max_width});
+        auto s = FrameSampler::Create(**source, {.interval_s = o.interval_s, .origin_ms = origin_ms, .jpeg_quality = o.jpeg_quality,
+                                                 .max_width = o.max_width, .release_at_capture = o.camera == "raw"});
         if (!s.ok()) return s.status();
         sampler = std::move(*s);
       }
@@ -244,7 +263,7 @@ Status Capture(Device& d, const Spool* spool, Uploader* uploader, RequestPool* p
           const int64_t base_ms = d.real_clock ? f.capture_ms : NowMs();
           d.report.RequestSent();
           auto jpeg = std::make_shared<std::string>(std::move(f.jpeg));
-          const FrameTimes ft{f.decoded_ms, f.encode_ms};
+          const FrameTimes ft{f.packet_ms, f.packet_due_ms, f.decoded_ms, f.decode_busy_ms, f.encode_ms};
           if (!pool->Submit([&d, jpeg, a, base_ms, ft](WorkerClients& c) { SendFrame(d, c, *jpeg, a, base_ms, ft); })) {
             d.Fail(a, "too many requests waiting; frame not sent");
           }

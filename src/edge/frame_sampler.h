@@ -1,7 +1,12 @@
 // edge::FrameSampler: one JPEG every `interval_s` of media time from the source's packets (the
-// frame the device sends to the cloud). Decodes every packet (libavcodec) but converts and encodes
-// only the sampled frames: the first frame at or after each multiple of interval_s
+// frame the device sends to the cloud): the first frame at or after each multiple of interval_s
 // (0, interval_s, 2*interval_s, ... on the source's clock).
+//
+// Work done per frame: a packet whose frame nothing else refers to (a non-reference frame, most
+// B-frames) is skipped by the decoder unless its time lies in the first half of a sampling
+// interval, where the sampled frame is; every other packet is decoded. Only sampled frames are
+// converted: from the decoder's YUV straight to a 4:2:0 JPEG (range and size conversion by
+// libswscale, no RGB step).
 //
 // Thread-safety: one thread at a time.
 #pragma once
@@ -22,8 +27,13 @@ struct SampledFrame {
   int width = 0;
   int height = 0;
   std::string jpeg;
-  int64_t decoded_ms = 0;  // wall-clock epoch ms when the decoder gave the frame out
+  int64_t packet_ms = 0;   // wall-clock epoch ms when the frame's own packet was delivered
+  int64_t packet_due_ms = 0;  // when a camera would have handed that packet over (SourcePacket::due_ms)
+  int64_t decoded_ms = 0;  // wall-clock epoch ms when the decoder gave the frame out (or, with
+                           // release_at_capture, when the frame was released)
+  double decode_busy_ms = 0;  // time spent decoding between packet_ms and decoded_ms
   double encode_ms = 0;    // pixel conversion (and scaling) + JPEG encoding
+  double encode_cpu_ms = 0;  // the same step's CPU time (this thread)
 };
 
 struct SamplerOptions {
@@ -32,6 +42,14 @@ struct SamplerOptions {
   int jpeg_quality = 90;
   int max_width = 0;       // > 0: frames wider than this are scaled down (keeps aspect)
   int decoder_threads = 1;
+  // A raw camera (V4L2 YUYV, a capture card) delivers each frame decoded at its capture time: hold
+  // a sampled frame until capture_ms before converting it (the source is decoded ahead, see
+  // SourceOptions::lead_s). Off: a frame is converted when the decoder gives it out.
+  bool release_at_capture = false;
+  // For comparison (bench/pipelines/frame_sampler_bench): decode every packet, and convert via
+  // RGB as before (sws to RGB24, then TurboJPEG from RGB).
+  bool decode_all = false;
+  bool jpeg_via_rgb = false;
 };
 
 class FrameSampler {

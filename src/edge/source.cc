@@ -48,6 +48,15 @@ int64_t NowMs() {
       .count();
 }
 
+namespace {
+// Sleeps until the system clock reads at least `epoch_ms` (the clock capture times are on).
+void SleepUntilMs(int64_t epoch_ms) {
+  for (int64_t now = NowMs(); now < epoch_ms; now = NowMs()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(epoch_ms - now));
+  }
+}
+}  // namespace
+
 SourcePacket::SourcePacket() : pkt(av_packet_alloc()) {}
 SourcePacket::~SourcePacket() { av_packet_free(&pkt); }
 
@@ -57,12 +66,13 @@ struct Source::Impl {
   int stream = -1;
   AVRational tb{1, 1};
   bool live = false;
-  // Timestamp origin (the first packet's pts, or dts when it has none), in stream units.
+  // Timestamp origin (the stream's start time for a file, else the first packet's pts), in
+  // stream units, and the epoch ms at which it was captured.
   bool have_origin = false;
   int64_t origin = 0;
+  int64_t origin_ms = 0;
   int64_t last_dts = AV_NOPTS_VALUE;  // to fill in packets without timestamps
   double max_pts_s = 0;               // pacing: the latest frame "captured" so far
-  Clock::time_point start;            // pacing: when the first packet was delivered
   // Interrupt deadline for blocking network reads (reset before each read).
   Clock::time_point deadline = Clock::time_point::max();
 
@@ -135,9 +145,15 @@ base::StatusOr<bool> Source::Next(SourcePacket* packet) {
   if (pkt->dts == AV_NOPTS_VALUE) pkt->dts = 0;
   if (pkt->pts == AV_NOPTS_VALUE) pkt->pts = pkt->dts;
   m.last_dts = pkt->dts;
+  const bool paced = m.options.realtime && !m.live;
   if (!m.have_origin) {
     m.have_origin = true;
-    m.origin = pkt->pts;
+    // A file's time 0 is its first frame shown (start_time has the edit list applied); the first
+    // packet in decode order may show later (leading B-frames) or be pre-roll that is never shown.
+    const int64_t start = m.fmt->streams[m.stream]->start_time;
+    m.origin = !m.live && start != AV_NOPTS_VALUE ? start : pkt->pts;
+    m.origin_ms = std::max(NowMs(), m.options.not_before_ms);
+    if (paced) SleepUntilMs(m.origin_ms);
   }
   const double tb = av_q2d(m.tb);
   packet->pts_s = (pkt->pts - m.origin) * tb;
@@ -147,15 +163,17 @@ base::StatusOr<bool> Source::Next(SourcePacket* packet) {
 
   // A camera hands a packet over once its frame (and every earlier one) has been captured, so a
   // file is paced by the largest presentation time seen so far (B-frames come right after the
-  // later frame they depend on, as from a real encoder).
-  if (m.options.realtime && !m.live) {
-    const auto now = Clock::now();
-    if (m.start == Clock::time_point()) m.start = now;
+  // later frame they depend on, as from a real encoder). Capture times are origin_ms + round(t
+  // in ms) (edge::FrameSampler, edge::ClipCutter); rounding the same way here keeps every packet
+  // at or after its frame's capture time.
+  packet->due_ms = 0;
+  if (paced) {
     m.max_pts_s = std::max(m.max_pts_s, packet->pts_s);
-    const auto due = m.start + std::chrono::microseconds(static_cast<int64_t>(m.max_pts_s * 1e6));
-    if (due > now) std::this_thread::sleep_until(due);
+    packet->due_ms = m.origin_ms + std::llround(m.max_pts_s * 1000);
+    SleepUntilMs(packet->due_ms - std::llround(m.options.lead_s * 1000));
   }
   packet->wall_ms = NowMs();
+  if (!paced) packet->due_ms = packet->wall_ms;
   return true;
 }
 
@@ -173,5 +191,7 @@ double Source::duration_s() const {
   return 0;
 }
 bool Source::is_live() const { return impl_->live; }
+int64_t Source::origin_ms() const { return impl_->origin_ms; }
+int64_t Source::origin_pts() const { return impl_->origin; }
 
 }  // namespace edge
