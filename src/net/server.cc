@@ -494,11 +494,16 @@ struct Server::Impl {
   Impl(ServerOptions o, http::Handler h) : options(std::move(o)), handler(std::move(h)) {
     int n = options.io_threads > 0 ? options.io_threads : 1;
     for (int i = 0; i < n; ++i) io.push_back(std::make_unique<IoThread>());
-    acceptor.emplace(io[0]->ioc.get_executor());  // accepting runs on the first thread
+    // With several I/O threads, accepting gets a thread of its own, so a handler that blocks
+    // its I/O thread (it should not, but a proxy in a test does) cannot hold up new
+    // connections, which go to the other threads.
+    if (n > 1) accept_thread = std::make_unique<IoThread>();
+    acceptor.emplace(AcceptThread().ioc.get_executor());
   }
 
   ~Impl() {
     acceptor.reset();
+    accept_thread.reset();
     // Destroying a context destroys its queued handlers and with them the sessions they hold;
     // each session belongs to the context whose queue holds it.
     io.clear();
@@ -516,6 +521,8 @@ struct Server::Impl {
     return *io[best];
   }
 
+  IoThread& AcceptThread() { return accept_thread ? *accept_thread : *io[0]; }
+
   void Accept() {
     IoThread& target = PickThread();
     acceptor->async_accept(target.ioc.get_executor(), [this, &target](beast::error_code ec, tcp::socket socket) {
@@ -532,6 +539,7 @@ struct Server::Impl {
   http::Handler handler;
   DrainState drain;
   std::vector<std::unique_ptr<IoThread>> io;
+  std::unique_ptr<IoThread> accept_thread;  // null with one I/O thread: it accepts too
   std::optional<tcp::acceptor> acceptor;
   size_t next_pick = 0;  // accepting thread only
   uint16_t port = 0;
@@ -570,9 +578,12 @@ base::Status Server::Start() {
   Impl& s = *impl_;
   if (s.running) return base::Status::FailedPrecondition("server already started");
   EF_RETURN_IF_ERROR(Listen());
-  for (auto& t : s.io) t->work.emplace(t->ioc.get_executor());
+  std::vector<IoThread*> all;
+  for (auto& t : s.io) all.push_back(t.get());
+  if (s.accept_thread) all.push_back(s.accept_thread.get());
+  for (IoThread* t : all) t->work.emplace(t->ioc.get_executor());
   s.Accept();
-  for (auto& t : s.io) t->thread = std::thread([&ioc = t->ioc] { ioc.run(); });
+  for (IoThread* t : all) t->thread = std::thread([&ioc = t->ioc] { ioc.run(); });
   s.running = true;
   return base::Status::Ok();
 }
@@ -582,7 +593,7 @@ void Server::Stop() {
   if (!s.running) return;
   s.running = false;
   s.drain.stopping = true;
-  asio::post(s.io[0]->ioc, [&s] {
+  asio::post(s.AcceptThread().ioc, [&s] {
     beast::error_code ec;
     s.acceptor->close(ec);
   });
@@ -593,11 +604,14 @@ void Server::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   s.drain.stopped = true;
-  for (auto& t : s.io) {
+  std::vector<IoThread*> all;
+  for (auto& t : s.io) all.push_back(t.get());
+  if (s.accept_thread) all.push_back(s.accept_thread.get());
+  for (IoThread* t : all) {
     t->work.reset();
     t->ioc.stop();
   }
-  for (auto& t : s.io) {
+  for (IoThread* t : all) {
     if (t->thread.joinable()) t->thread.join();
   }
 }
