@@ -29,11 +29,12 @@ struct DeviceOptions {
   std::vector<std::string> sources;  // played one after another
   std::string pipeline = "frame";    // frame | clip | video | store
   bool realtime = false;
-  // With realtime, what kind of camera a file stands for: "h264", its packets as an H.264 camera
-  // sending this encoding delivers them (B-frames wait for the later frames they refer to, and
-  // the device decodes); "raw", a raw camera (V4L2 YUYV, a capture card): every frame decoded at
-  // its capture time (the file is decoded ahead, frame t released at t).
-  std::string camera = "h264";
+  // With realtime, what kind of camera a file stands for: "raw" (the default: what a device's
+  // own camera is, a Pi camera module, V4L2 YUYV, a capture card): every frame decoded at its
+  // capture time (the file is decoded ahead, frame t released at t); "h264", an H.264 network
+  // camera sending this file's encoding (B-frames wait for the later frames they refer to, and
+  // the device decodes, so the decoder's reordering adds 2-3 frame times to every answer).
+  std::string camera = "raw";
   int loops = 1;                     // plays of the source list; 0 = until duration or stop
   double duration_s = 0;             // stop capturing after this much media time (0 = no limit)
   double interval_s = 0.5;
