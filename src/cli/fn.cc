@@ -29,7 +29,8 @@ const char kUsage[] =
     "          \"sleep_ms\": N, \"alloc_mb\": N, \"throw\": MESSAGE, \"exit\": CODE, \"introspect\": true}; returns the event\n"
     "%s"
     "\n"
-    "EDGEFACE_FN_INIT_ERROR=MESSAGE makes init fail with MESSAGE (posted to /runtime/init/error).\n";
+    "EDGEFACE_FN_INIT_ERROR=MESSAGE makes init fail with MESSAGE (posted to /runtime/init/error);\n"
+    "EDGEFACE_FN_INIT_SLEEP_MS=N makes echo's and probe's init take N ms (a slow cold start).\n";
 
 runtime::InvocationResponse Echo(const runtime::InvocationRequest& request) {
   return runtime::InvocationResponse::Success(request.payload, "application/json");
@@ -99,6 +100,9 @@ int RunFn(int argc, char** argv) {
     return 2;
   }
   runtime::InitFunction init = [] {
+    if (const char* ms = std::getenv("EDGEFACE_FN_INIT_SLEEP_MS")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(ms)));
+    }
     const char* fail = std::getenv("EDGEFACE_FN_INIT_ERROR");
     return std::string(fail ? fail : "");
   };

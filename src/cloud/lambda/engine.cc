@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "base/files.h"
 #include "cloud/lambda/engine_internal.h"
@@ -307,10 +309,22 @@ void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_p
       return;
     }
   }
-  // 3. A cold start, within the function's and the account's concurrency.
+  // 3. A cold start, within the function's and the account's concurrency; an asynchronous event
+  //    waits in its queue while enough instances are initialising already.
+  int starting = 0;
+  for (auto& inst : fn.instances) starting += inst->state == State::kStarting;
+  if (inv->async && starting >= AsyncColdStartCap()) {
+    InvokeResult r;
+    r.kind = InvokeResult::Kind::kThrottled;  // the queue re-dispatches it; not a throttle
+    r.request_id = inv->request_id;
+    r.message = "waiting for instances that are initialising";
+    after.completions.emplace_back(std::move(inv->done), std::move(r));
+    return;
+  }
   const int account = options_.account_concurrency;
   const bool function_full = fn.in_use >= fn.Cap(account);
   if (!function_full && in_use_total_ < account) {
+    fn.stats.peak_starting = std::max(fn.stats.peak_starting, starting + 1);
     auto inst = std::make_shared<Instance>(this, fn_ptr, RandomHex(32));
     inst->generation = fn.generation;
     inst->state = State::kStarting;
@@ -335,6 +349,11 @@ void Engine::AssignLocked(const std::shared_ptr<Function>& fn_ptr, std::shared_p
                                                                   : "ConcurrentInvocationLimitExceeded";
   r.message = "Rate Exceeded.";
   after.completions.emplace_back(std::move(inv->done), std::move(r));
+}
+
+int Engine::AsyncColdStartCap() const {
+  if (options_.async_cold_starts > 0) return options_.async_cold_starts;
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 void Engine::DeliverLocked(Instance& inst, std::function<void(const RuntimeEvent&)> deliver, Pending& after) {

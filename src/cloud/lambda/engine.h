@@ -60,6 +60,13 @@ struct EngineOptions {
   std::string access_key = "test";  // the credentials given to functions
   std::string secret_key = "test";
   int account_concurrency = 1000;
+  // Instances of one function that an asynchronous event may have initialising at once; 0 means
+  // as many as the machine has cores (at least 2). Queued events wait for those (they are polled
+  // every 100 ms) instead of each starting a process: a burst of S3 uploads would otherwise start
+  // one instance per upload, all loading their models at once on the same cores (pipeline 3 saw
+  // 40 on 2 cores), and every one of them would be ready later than the first few. Synchronous
+  // calls are not limited: a caller is waiting, as on Lambda.
+  int async_cold_starts = 0;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds init_timeout{10'000};  // Lambda's 10 s init phase
   // Delay before retry 1 and retry 2 of a failed asynchronous invocation (Lambda: ~1 and ~2 min).
@@ -77,6 +84,7 @@ struct FunctionStats {
   int64_t errors = 0;        // function errors
   int64_t throttles = 0;
   int peak_concurrency = 0;
+  int peak_starting = 0;     // most instances initialising at once
   int64_t async_pending = 0; // asynchronous events stored and not finished
   int provisioned_ready = 0;  // provisioned instances initialised (idle or busy)
 };
@@ -117,6 +125,7 @@ class Engine {
   void Dispatch(std::shared_ptr<Invocation> inv, bool async);
   struct Pending;  // work to do after mu_ is released
   void AssignLocked(const std::shared_ptr<Function>& fn, std::shared_ptr<Invocation> inv, Pending& after);
+  int AsyncColdStartCap() const;  // options_.async_cold_starts, or the machine's cores (>= 2)
   void StartInstance(std::shared_ptr<Instance> instance);
   void RunPending(Pending& after);
 

@@ -252,6 +252,31 @@ TEST_F(EngineTest, AsyncSuccessRunsOnceAndLeavesNothingStored) {
   EXPECT_EQ(Stats("async-ok").async_pending, 0);
 }
 
+TEST_F(EngineTest, AnAsyncBurstWaitsForInstancesInitialisingInsteadOfStartingOnePerEvent) {
+  EngineOptions options;
+  options.async_cold_starts = 2;
+  Open(std::move(options));
+  AddFunction("slow-init", "probe", 3, std::nullopt, {{"EDGEFACE_FN_INIT_SLEEP_MS", "400"}});
+  http::Headers event;
+  event.Add("X-Amz-Invocation-Type", "Event");
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Invoke(*api_, "slow-init", json{{"sleep_ms", 20}, {"i", i}}.dump(), event).status, 202);
+  }
+  for (int i = 0; i < 500 && (Stats("slow-init").invocations < 10 || Stats("slow-init").async_pending > 0); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  FunctionStats s = Stats("slow-init");
+  EXPECT_EQ(s.invocations, 10);  // every event ran, once
+  EXPECT_EQ(s.errors, 0);
+  EXPECT_EQ(s.async_pending, 0);
+  EXPECT_LE(s.peak_starting, 2);  // never more than two initialising at once
+  EXPECT_LT(s.cold_starts, 10);   // the first instances served the waiting events
+  EXPECT_EQ(s.throttles, 0);      // waiting for an instance is not a throttle
+  // Synchronous calls are served as before.
+  http::Response sync = Invoke(*api_, "slow-init", R"({"i":"sync"})");
+  EXPECT_EQ(sync.status, 200) << sync.body;
+}
+
 TEST_F(EngineTest, InvokeErrorsAndDryRun) {
   Open();
   AddFunction("echo", "echo");
