@@ -1,6 +1,7 @@
 #include "base/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +102,26 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
     return s;
   }
   return SyncDir(std::filesystem::path(path).parent_path().string());
+}
+
+StatusOr<DirLock> DirLock::Acquire(const std::string& dir) {
+  EF_RETURN_IF_ERROR(MakeDirs(dir));
+  const std::string path = dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::FailedPrecondition(dir + " is in use by another process (another edgeface cloud?)");
+    }
+    return Status::IoError("cannot lock " + path + ": " + std::strerror(err));
+  }
+  return DirLock(fd);
+}
+
+DirLock::~DirLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the lock
 }
 
 }  // namespace base

@@ -24,4 +24,20 @@ Status SyncDir(const std::string& dir);
 // Creates `dir` and its parents (like mkdir -p). Ok if it exists.
 Status MakeDirs(const std::string& dir);
 
+// An exclusive lock on a directory (flock on <dir>/LOCK, created), held until destroyed or the
+// process ends, however it ends: one process at a time may own a data directory.
+class DirLock {
+ public:
+  // Creates `dir` if needed. FailedPrecondition naming the directory when another process holds it.
+  static StatusOr<DirLock> Acquire(const std::string& dir);
+  DirLock(DirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  DirLock& operator=(DirLock&&) = delete;
+  DirLock(const DirLock&) = delete;
+  ~DirLock();
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace base

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 
+#include "base/files.h"
 #include "cloud/gateway/gateway.h"
 #include "cloud/server/services.h"
 #include "cloud/stack/apply.h"
@@ -130,6 +131,14 @@ int RunCloud(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  // One cloud per data directory: two would each keep their own state in memory (SQS in-flight
+  // messages, Lambda instances, caches) over the same files.
+  base::StatusOr<base::DirLock> data_lock = base::DirLock::Acquire(service_options.data_root);
+  if (!data_lock.ok()) {
+    std::fprintf(stderr, "edgeface cloud: --data %s\n", data_lock.status().ToString().c_str());
+    return 1;
+  }
 
   auto gateway = std::make_unique<cloud::Gateway>(gateway_options);
   auto server = std::make_unique<net::Server>(server_options, gateway->AsHandler());

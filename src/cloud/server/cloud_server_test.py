@@ -146,6 +146,17 @@ class ProcessTest(unittest.TestCase):
             self.assertEqual(out.returncode, 1)
             self.assertIn("cannot listen", out.stderr)
 
+    def test_a_second_cloud_on_the_same_data_dir_is_refused_and_the_first_goes_on(self):
+        with CloudServer() as cloud:
+            out = subprocess.run([edgeface_bin(), "cloud", "--port", "0", "--data", cloud.data_dir],
+                                 capture_output=True, text=True, timeout=10)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("in use by another process", out.stderr)
+            self.assertIn(cloud.data_dir, out.stderr)
+            s3 = cloud.boto3_client("s3")
+            s3.create_bucket(Bucket="still-serving")
+            self.assertIn("still-serving", [b["Name"] for b in s3.list_buckets()["Buckets"]])
+
     def test_bad_option_exits_2(self):
         out = subprocess.run([edgeface_bin(), "cloud", "--bogus"], capture_output=True, text=True, timeout=10)
         self.assertEqual(out.returncode, 2)
