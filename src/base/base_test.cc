@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -135,5 +137,21 @@ TEST(Ids, RandomStringUsesOnlyTheAlphabetAndAllOfIt) {
   EXPECT_EQ(s.find_first_not_of("AB7"), std::string::npos);
   for (char c : std::string("AB7")) EXPECT_NE(s.find(c), std::string::npos) << c;
   EXPECT_NE(base::RandomString(16, "0123456789ABCDEF"), base::RandomString(16, "0123456789ABCDEF"));
+}
+}  // namespace
+
+namespace {
+TEST(DirLock, OneHolderAtATimeAndReleasedWhenDestroyed) {
+  const std::string dir = ::testing::TempDir() + "dirlock-" + std::to_string(::getpid());
+  {
+    base::StatusOr<base::DirLock> first = base::DirLock::Acquire(dir + "/data");  // creates it
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    base::StatusOr<base::DirLock> second = base::DirLock::Acquire(dir + "/data");
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().code(), base::Status::Code::kFailedPrecondition);
+    EXPECT_NE(second.status().message().find(dir + "/data"), std::string::npos) << second.status().ToString();
+  }
+  EXPECT_TRUE(base::DirLock::Acquire(dir + "/data").ok()) << "released with its holder";
+  std::filesystem::remove_all(dir);
 }
 }  // namespace
