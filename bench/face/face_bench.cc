@@ -17,6 +17,7 @@
 
 #include "base/files.h"
 #include "dlib_pipeline.h"
+#include "timing.h"
 #include "face/chip.h"
 #include "face/pipeline.h"
 #include "media/image_decode.h"
@@ -28,24 +29,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ThreadCpuMs() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-// Median CPU milliseconds of `reps` runs of fn on this thread. CPU time rather than wall time:
-// this machine is shared, and every step runs on the calling thread.
-double Ms(int reps, const std::function<void()>& fn) {
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    const double start = ThreadCpuMs();
-    fn();
-    t.push_back(ThreadCpuMs() - start);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+using bench::MedianThreadCpuMs;
 
 std::string EncodeJpeg(const media::RgbImage& img) {
   tjhandle tj = tjInitCompress();
@@ -60,28 +44,22 @@ std::string EncodeJpeg(const media::RgbImage& img) {
 
 }  // namespace
 
-double ProcessCpuS() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main() {
-  const double load_cpu_start = ProcessCpuS();
+  const double load_cpu_start = bench::ProcessCpuMs();
   const auto load_start = Clock::now();
   auto loaded = face::FacePipeline::Load(face::FacePipeline::DefaultModelsDir());
   const double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - load_start).count();
-  const double load_cpu_ms = 1000 * (ProcessCpuS() - load_cpu_start);
+  const double load_cpu_ms = bench::ProcessCpuMs() - load_cpu_start;
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
     return 1;
   }
   const face::FacePipeline& p = **loaded;
-  const double peer_cpu_start = ProcessCpuS();
+  const double peer_cpu_start = bench::ProcessCpuMs();
   const auto peer_start = Clock::now();
   bench::DlibPipeline peer;
   const double peer_load_ms = std::chrono::duration<double, std::milli>(Clock::now() - peer_start).count();
-  const double peer_load_cpu_ms = 1000 * (ProcessCpuS() - peer_cpu_start);
+  const double peer_load_cpu_ms = bench::ProcessCpuMs() - peer_cpu_start;
   const std::string models = face::FacePipeline::DefaultModelsDir();
   auto params = nn::LoadNetParams(models + "/face_recognition_model-weights_manifest.json",
                                   models + "/face_recognition_model.bin");
@@ -113,19 +91,19 @@ int main() {
     std::snprintf(label, sizeof label, "%dx%d", s[0], s[1]);
 
     // Ours.
-    const double decode = Ms(15, [&] { media::DecodeImage(jpeg); });
+    const double decode = MedianThreadCpuMs(15, [&] { media::DecodeImage(jpeg); });
     std::vector<face::Detection> dets;
-    const double detect = Ms(9, [&] { dets = p.Detect(frame, options.detect); });
+    const double detect = MedianThreadCpuMs(9, [&] { dets = p.Detect(frame, options.detect); });
     if (dets.empty()) {
       std::printf("%-10s no face found\n", label);
       continue;
     }
     face::Landmarks lm;
-    const double landmarks = Ms(31, [&] { lm = p.FindLandmarks(frame, dets[0].box); });
+    const double landmarks = MedianThreadCpuMs(31, [&] { lm = p.FindLandmarks(frame, dets[0].box); });
     media::RgbImage chip;
-    const double chip_ms = Ms(31, [&] { face::ExtractChip(frame, dets[0].box, lm, &chip); });
-    const double descriptor = Ms(15, [&] { p.net().Describe(chip.pixels.data()); });
-    const double total = Ms(9, [&] {
+    const double chip_ms = MedianThreadCpuMs(31, [&] { face::ExtractChip(frame, dets[0].box, lm, &chip); });
+    const double descriptor = MedianThreadCpuMs(15, [&] { p.net().Describe(chip.pixels.data()); });
+    const double total = MedianThreadCpuMs(9, [&] {
       auto img = media::DecodeImage(jpeg);
       p.Process(*img, options);
     });
@@ -134,13 +112,13 @@ int main() {
 
     // dlib's pipeline, as face_recognition runs it.
     media::RgbImage dimg;
-    const double p_decode = Ms(9, [&] { dimg = peer.Load(path); });
+    const double p_decode = MedianThreadCpuMs(9, [&] { dimg = peer.Load(path); });
     std::vector<face::Box> boxes;
-    const double p_detect = Ms(s[0] > 1500 ? 1 : 3, [&] { boxes = peer.Detect(frame); });
+    const double p_detect = MedianThreadCpuMs(s[0] > 1500 ? 1 : 3, [&] { boxes = peer.Detect(frame); });
     face::Box box = boxes.empty() ? dets[0].box : boxes[0];
-    const double p_landmarks = Ms(31, [&] { lm = peer.Landmarks(frame, box); });
-    const double p_chip = Ms(31, [&] { face::ExtractChip(frame, box, lm, &chip); });
-    const double p_descriptor = Ms(5, [&] { (*dlib_net)->Describe(chip.pixels.data()); });
+    const double p_landmarks = MedianThreadCpuMs(31, [&] { lm = peer.Landmarks(frame, box); });
+    const double p_chip = MedianThreadCpuMs(31, [&] { face::ExtractChip(frame, box, lm, &chip); });
+    const double p_descriptor = MedianThreadCpuMs(5, [&] { (*dlib_net)->Describe(chip.pixels.data()); });
     const double p_total = p_decode + p_detect + p_landmarks + p_chip + p_descriptor;
     std::printf("%-10s %-6s %8.1f %8.1f %9.2f %6.2f %10.2f %8.1f\n", "", "dlib", p_decode, p_detect, p_landmarks,
                 p_chip, p_descriptor, p_total);
@@ -189,7 +167,7 @@ int main() {
   const std::string jpeg720 = EncodeJpeg(media::Resize(*source, 1280, 720));
   for (int threads : {1, 2}) {
     const int per_thread = 12;
-    const double cpu0 = ProcessCpuS();
+    const double cpu0 = bench::ProcessCpuMs();
     const auto start = Clock::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
@@ -200,7 +178,7 @@ int main() {
     for (auto& t : pool) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     std::printf("\n1280x720 frames, %d thread%s: %.1f frames/s wall, %.1f frames per CPU-second", threads,
-                threads > 1 ? "s" : "", threads * per_thread / secs, threads * per_thread / (ProcessCpuS() - cpu0));
+                threads > 1 ? "s" : "", threads * per_thread / secs, threads * per_thread / (bench::ProcessCpuMs() - cpu0));
   }
   // Descriptors per second, batched (16 chips per call), 1 and 2 threads.
   media::RgbImage chip;
@@ -213,7 +191,7 @@ int main() {
   for (int i = 0; i < 16; ++i) batch.insert(batch.end(), chip.pixels.begin(), chip.pixels.end());
   for (int threads : {1, 2}) {
     const int calls = 6;
-    const double cpu0 = ProcessCpuS();
+    const double cpu0 = bench::ProcessCpuMs();
     const auto start = Clock::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
@@ -225,9 +203,9 @@ int main() {
     for (auto& t : pool) t.join();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     std::printf("\ndescriptors/s, batches of 16, %d thread%s: %.0f wall, %.0f per CPU-second", threads,
-                threads > 1 ? "s" : "", threads * calls * 16 / secs, threads * calls * 16 / (ProcessCpuS() - cpu0));
+                threads > 1 ? "s" : "", threads * calls * 16 / secs, threads * calls * 16 / (bench::ProcessCpuMs() - cpu0));
   }
-  const double dlib_one = Ms(5, [&] { (*dlib_net)->Describe(chip.pixels.data()); });
+  const double dlib_one = MedianThreadCpuMs(5, [&] { (*dlib_net)->Describe(chip.pixels.data()); });
   std::printf("\ndlib's DNN, one thread: %.0f descriptors per CPU-second\n", 1000 / dlib_one);
   return 0;
 }

@@ -5,7 +5,6 @@
 //
 //   build/bin/bench_face_hog [frame.jpg]      (from the repository root)
 #include <dlib/image_processing/frontal_face_detector.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -18,51 +17,12 @@
 #include "face/hog_scan.h"
 #include "media/dlib_image.h"
 #include "media/image_decode.h"
+#include "timing.h"
 
 namespace {
 
-double ThreadCpuMs() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-double WallMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-double ProcessCpuMs() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-// Median wall and process-CPU ms of `reps` runs (for scans that use a second thread).
-std::pair<double, double> WallAndCpuMs(int reps, const std::function<void()>& fn) {
-  std::vector<double> wall, cpu;
-  for (int i = 0; i < reps; ++i) {
-    const double w = WallMs(), c = ProcessCpuMs();
-    fn();
-    wall.push_back(WallMs() - w);
-    cpu.push_back(ProcessCpuMs() - c);
-  }
-  std::sort(wall.begin(), wall.end());
-  std::sort(cpu.begin(), cpu.end());
-  return {wall[reps / 2], cpu[reps / 2]};
-}
-
-double Ms(int reps, const std::function<void()>& fn) {
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    const double start = ThreadCpuMs();
-    fn();
-    t.push_back(ThreadCpuMs() - start);
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+using bench::MedianThreadCpuMs;
+using bench::MedianWallAndCpuMs;
 
 void Row(const char* what, double ours, double dlib) {
   std::printf("  %-34s %8.2f %8.2f %7.2fx\n", what, ours, dlib, dlib / ours);
@@ -84,10 +44,10 @@ int main(int argc, char** argv) {
   face::FhogScratch scratch;
   face::FhogPlanes planes;
   dlib::array<dlib::array2d<float>> dlib_planes;
-  const double ours_fhog = Ms(21, [&] {
+  const double ours_fhog = MedianThreadCpuMs(21, [&] {
     face::ExtractFhog(frame.pixels.data(), frame.width, frame.height, frame.stride(), 10, 10, &scratch, &planes);
   });
-  const double dlib_fhog = Ms(21, [&] { dlib::extract_fhog_features(frame, dlib_planes, 8, 10, 10); });
+  const double dlib_fhog = MedianThreadCpuMs(21, [&] { dlib::extract_fhog_features(frame, dlib_planes, 8, 10, 10); });
   Row("fHOG features, level 0", ours_fhog, dlib_fhog);
 
   const dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
@@ -95,9 +55,9 @@ int main(int argc, char** argv) {
   face::HogFilterScratch filter_scratch;
   std::vector<std::vector<float>> scores;
   size_t stride = 0;
-  const double ours_filters = Ms(21, [&] { face::ApplyHogFilters(planes, scanner.bank(), &filter_scratch, &scores, &stride); });
+  const double ours_filters = MedianThreadCpuMs(21, [&] { face::ApplyHogFilters(planes, scanner.bank(), &filter_scratch, &scores, &stride); });
   dlib::array2d<float> saliency;
-  const double dlib_filters = Ms(21, [&] {
+  const double dlib_filters = MedianThreadCpuMs(21, [&] {
     for (unsigned long d = 0; d < detector.num_detectors(); ++d) {
       dlib::impl::apply_filters_to_fhog(detector.get_processed_w(d).get_detect_argument(), dlib_planes, saliency);
     }
@@ -105,10 +65,10 @@ int main(int argc, char** argv) {
   Row("filter bank (5 windows), level 0", ours_filters, dlib_filters);
   dlib::pyramid_down<6> pyr;
   dlib::array2d<dlib::rgb_pixel> down;
-  const double dlib_pyramid = Ms(21, [&] { pyr(frame, down); });
+  const double dlib_pyramid = MedianThreadCpuMs(21, [&] { pyr(frame, down); });
   face::PyramidScratch pyramid_scratch;
   face::PackedRgb level1;
-  const double ours_pyramid = Ms(21, [&] {
+  const double ours_pyramid = MedianThreadCpuMs(21, [&] {
     face::PyramidDown6(frame.pixels.data(), frame.width, frame.height, frame.stride(), &pyramid_scratch, &level1);
   });
   Row("pyramid step 1280x720 -> 1066x600", ours_pyramid, dlib_pyramid);
@@ -121,10 +81,10 @@ int main(int argc, char** argv) {
     for (int threads : {1, 2}) {
       face::DetectOptions options{0, 0, 0, threads};
       face_detector.Detect(f, options);  // warm: pools, buffers
-      const auto ours = WallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
+      const auto ours = MedianWallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
       options.dlib_scan = true;
       face_detector.Detect(f, options);
-      const auto theirs = WallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
+      const auto theirs = MedianWallAndCpuMs(15, [&] { face_detector.Detect(f, options); });
       std::printf("  %4dx%-5d %-8d %7.1f / %7.1f %7.1f / %7.1f %6.2fx\n", size.first, size.second, threads,
                   ours.first, ours.second, theirs.first, theirs.second, theirs.first / ours.first);
     }

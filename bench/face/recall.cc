@@ -2,7 +2,6 @@
 // face_recognition's full scan (upsample 1 on the whole frame) finds? Over every 0.5 s sample of
 // the 8 cse546 videos: frames with a face under each setting, CPU and wall time per frame.
 //   build/bin/bench_face_recall         (from the repository root)
-#include <time.h>
 
 #include <cstdio>
 #include <string>
@@ -10,19 +9,12 @@
 
 #include "face/detector.h"
 #include "media/video.h"
+#include "timing.h"
 
 namespace {
 // Process CPU time: a split scan's second thread counts too.
-double CpuMs() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-double WallMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+using bench::WallMs;
+double CpuMs() { return bench::ProcessCpuMs(); }
 }  // namespace
 
 int main() {
