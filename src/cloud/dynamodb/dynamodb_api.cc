@@ -2,9 +2,9 @@
 
 #include <cstdlib>
 #include <future>
-#include <random>
 
 #include "base/files.h"
+#include "base/ids.h"
 #include "cloud/dynamodb/api_internal.h"
 #include "cloud/dynamodb/codec.h"
 
@@ -38,13 +38,7 @@ constexpr Operation kOperations[] = {
     {"BatchGetItem", dynamodb::api::BatchGetItem, false},
 };
 
-std::string RequestId() {
-  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string id(52, ' ');
-  for (char& ch : id) ch = kChars[rng() % 36];
-  return id;
-}
+std::string RequestId() { return base::RandomString(52, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"); }
 
 http::Response JsonResponse(int status, std::string body) {
   http::Response r;

@@ -1,22 +1,12 @@
 // CreateTable, DescribeTable, ListTables, DeleteTable.
-#include <random>
 #include <set>
 
+#include "base/ids.h"
 #include "cloud/dynamodb/api_internal.h"
 
 namespace dynamodb::api {
 namespace {
 
-std::string Uuid() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) s += '-';
-    s += kHex[rng() % 16];
-  }
-  return s;
-}
 
 std::string TableArn(const cloud::ServiceContext& svc, const std::string& table) {
   return "arn:aws:dynamodb:" + svc.region + ":" + svc.account_id + ":table/" + table;
@@ -171,7 +161,7 @@ OpResult CreateTable(OpContext& c, const json& body) {
   }
   description["AttributeDefinitions"] = *ad;
   description["KeySchema"] = *ks;
-  description["TableId"] = Uuid();
+  description["TableId"] = base::NewUuid();
 
   TableInfo info;
   info.name = *name;

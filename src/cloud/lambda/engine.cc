@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 #include "base/files.h"
+#include "base/ids.h"
 #include "cloud/lambda/engine_internal.h"
 #include "cloud/lambda/errors.h"
 #include "runtime/protocol.h"
@@ -19,20 +19,9 @@ namespace cloud::lambda {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string RandomHex(size_t digits) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(digits, '0');
-  for (char& c : out) c = kHex[rng() & 15];
-  return out;
-}
+std::string RandomHex(size_t digits) { return base::RandomString(digits, "0123456789abcdef"); }
 
-std::string NewRequestId() {
-  std::string h = RandomHex(32);
-  h[12] = '4';
-  h[16] = "89ab"[h[16] % 4];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
+std::string NewRequestId() { return base::NewUuid(); }
 
 int64_t EpochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();

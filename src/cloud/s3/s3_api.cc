@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <random>
 
 #include "aws/xml_writer.h"
+#include "base/ids.h"
 #include "cloud/s3/api_internal.h"
 #include "cloud/s3/wire.h"
 
@@ -29,14 +29,7 @@ constexpr CodeStatus kCodes[] = {
     {"AccessDenied", 403},
 };
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (int i = 0; i < 16; ++i) id[i] = kHex[(v >> (4 * i)) & 15];
-  return id;
-}
+std::string NewRequestId() { return base::RandomString(16, "0123456789ABCDEF"); }
 
 }  // namespace
 

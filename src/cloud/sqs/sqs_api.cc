@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
-#include <random>
 #include <string_view>
 
+#include "base/ids.h"
 #include "cloud/sqs/long_poll.h"
 #include "cloud/sqs/sqs_errors.h"
 #include "cloud/sqs/sqs_operations.h"
@@ -18,15 +18,6 @@ namespace {
 using nlohmann::json;
 using sqs::SqsError;
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-%04llx-%012llx", (unsigned long long)(a >> 32),
-                (unsigned long long)((a >> 16) & 0xFFFF), (unsigned long long)(a & 0xFFF),
-                (unsigned long long)(0x8000 | (b >> 50)), (unsigned long long)(b & 0xFFFFFFFFFFFFull));
-  return buf;
-}
 
 // Answers one request in the protocol it came in. Copyable: long polls keep one.
 struct Responder {
@@ -126,7 +117,7 @@ void SqsApi::WakeLongPolls() { poller_->Wake(); }
 size_t SqsApi::waiting_receives() const { return poller_->waiting(); }
 
 void SqsApi::Handle(http::Request&& req, http::Reply reply) {
-  Responder out{false, "", NewRequestId(), std::move(reply)};
+  Responder out{false, "", base::NewUuid(), std::move(reply)};
   json params;
   std::optional<std::string_view> target = req.headers.Get("X-Amz-Target");
   if (target && target->rfind("AmazonSQS.", 0) == 0) {
