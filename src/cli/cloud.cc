@@ -132,14 +132,6 @@ int RunCloud(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // One cloud per data directory: two would each keep their own state in memory (SQS in-flight
-  // messages, Lambda instances, caches) over the same files.
-  base::StatusOr<base::DirLock> data_lock = base::DirLock::Acquire(service_options.data_root);
-  if (!data_lock.ok()) {
-    std::fprintf(stderr, "edgeface cloud: --data %s\n", data_lock.status().ToString().c_str());
-    return 1;
-  }
-
   auto gateway = std::make_unique<cloud::Gateway>(gateway_options);
   auto server = std::make_unique<net::Server>(server_options, gateway->AsHandler());
   base::Status s = server->Listen();
@@ -165,6 +157,14 @@ int RunCloud(int argc, char** argv) {
       return 1;
     }
     for (const auto& w : stack->warnings) std::fprintf(stderr, "edgeface cloud: stack: warning: %s\n", w.c_str());
+  }
+  // One cloud per data directory: two would each keep their own state in memory (SQS in-flight
+  // messages, Lambda instances, caches) over the same files. Taken after the stack is checked,
+  // so that a bad template leaves no data directory behind.
+  base::StatusOr<base::DirLock> data_lock = base::DirLock::Acquire(service_options.data_root);
+  if (!data_lock.ok()) {
+    std::fprintf(stderr, "edgeface cloud: --data %s\n", data_lock.status().ToString().c_str());
+    return 1;
   }
   s = cloud::RegisterServices(*gateway, service_options);
   if (s.ok()) s = server->Start();
