@@ -17,7 +17,7 @@
 
 #include "base/files.h"
 #include "dlib_pipeline.h"
-#include "timing.h"
+#include "../timing.h"
 #include "face/chip.h"
 #include "face/pipeline.h"
 #include "media/image_decode.h"

@@ -17,7 +17,7 @@
 #include "face/hog_scan.h"
 #include "media/dlib_image.h"
 #include "media/image_decode.h"
-#include "timing.h"
+#include "../timing.h"
 
 namespace {
 

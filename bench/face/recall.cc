@@ -9,7 +9,7 @@
 
 #include "face/detector.h"
 #include "media/video.h"
-#include "timing.h"
+#include "../timing.h"
 
 namespace {
 // Process CPU time: a split scan's second thread counts too.

@@ -16,17 +16,14 @@
 #include "nn/face_net.h"
 #include "nn/fast_net.h"
 #include "nn/reference.h"
+#include "../timing.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-double ThreadCpuMs() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
+using bench::ThreadCpuMs;
 
 struct Figure {
   double wall_ms;  // per face, median over rounds

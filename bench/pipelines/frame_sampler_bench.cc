@@ -25,14 +25,11 @@
 
 #include "edge/frame_sampler.h"
 #include "edge/source.h"
+#include "../timing.h"
 
 namespace {
 
-double ThreadCpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+using bench::ThreadCpuMs;
 
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;

@@ -1,4 +1,4 @@
-// Clocks and medians shared by the face benchmarks. CPU clocks rather than wall time where a
+// Clocks and medians shared by the benchmarks. CPU clocks rather than wall time where a
 // step runs on the calling thread only: this 2-core machine is shared, and a figure in CPU time
 // moves much less with the load than one in wall time.
 #pragma once
