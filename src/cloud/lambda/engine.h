@@ -64,7 +64,7 @@ struct EngineOptions {
   // as many as the machine has cores (at least 2). Queued events wait for those (they are polled
   // every 100 ms) instead of each starting a process: a burst of S3 uploads would otherwise start
   // one instance per upload, all loading their models at once on the same cores (pipeline 3 saw
-  // 40 on 2 cores), and every one of them would be ready later than the first few. Synchronous
+  // dozens on 2 cores), and every one of them would be ready later than the first few. Synchronous
   // calls are not limited: a caller is waiting, as on Lambda.
   int async_cold_starts = 0;
   std::chrono::milliseconds idle_timeout{60'000};
